@@ -1,0 +1,125 @@
+// Watch: a chunked stream of {"type","object"} JSON lines, served from the watch cache.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { KindDef, KubeObject } from '../../api/kinds.js';
+import { apiVersionOf } from '../../api/kinds.js';
+import { BadRequestError } from '../../api/errors.js';
+import type { ResourceStore } from '../resource-store.js';
+import type { CacheEvent, CachedObject } from '../watch-cache.js';
+import { servedAsStored, toServedVersion } from '../resources.js';
+import type { ObjectFilter } from '../filters.js';
+import { toTable } from '../table.js';
+
+export interface WatchRequest {
+  req: IncomingMessage;
+  res: ServerResponse;
+  def: KindDef;
+  store: ResourceStore;
+  namespace: string;
+  filter: ObjectFilter | undefined;
+  resourceVersion: string;
+  timeoutSeconds: string | null;
+  allowBookmarks: boolean;
+  sendInitialEvents: string | null;
+  table?: { includeObject: string };
+}
+
+/** As upstream's --min-request-timeout: watches without a timeout end after 30–60 minutes. */
+const MIN_REQUEST_TIMEOUT_S = 1800;
+const BOOKMARK_INTERVAL_MS = 60_000;
+
+export async function serveWatch(w: WatchRequest): Promise<void> {
+  const { res, store, def } = w;
+  const rvParam = w.resourceVersion;
+  if (rvParam && rvParam !== '0' && !/^\d+$/.test(rvParam)) throw new BadRequestError(`invalid resource version: ${rvParam}`);
+  let timeoutS = w.timeoutSeconds !== null ? Number(w.timeoutSeconds) : MIN_REQUEST_TIMEOUT_S * (1 + Math.random());
+  if (!Number.isFinite(timeoutS) || timeoutS < 0) throw new BadRequestError(`invalid timeoutSeconds: ${w.timeoutSeconds}`);
+  if (timeoutS === 0) timeoutS = MIN_REQUEST_TIMEOUT_S;
+  const sendInitial = w.sendInitialEvents === 'true';
+
+  await store.fresh();
+  const prefix = store.namespacePrefix(w.namespace);
+  const matches = (o: CachedObject) => o.key.startsWith(prefix) && (!w.filter || w.filter(o.obj));
+
+  // Subscribe first (throws 410 before any byte is written if the version is too old).
+  const startRv = rvParam && rvParam !== '0' ? Number(rvParam) : store.cache.rv;
+  const initial: CachedObject[] = [];
+  const pending: CacheEvent[] = [];
+  let ready = false;
+  let closed = false;
+  const unsubscribe = store.cache.watchFrom(startRv, (ev) => {
+    if (closed) return;
+    if (!ready) pending.push(ev);
+    else deliver(ev);
+  });
+  if (!rvParam || rvParam === '0' || sendInitial) {
+    for (const o of store.cache.list(prefix)) if (!w.filter || w.filter(o.obj)) initial.push(o);
+  }
+
+  res.writeHead(200, {
+    'Content-Type': 'application/json',
+    'Transfer-Encoding': 'chunked',
+    'Cache-Control': 'no-cache, private',
+  });
+  res.flushHeaders();
+
+  let lastRv = startRv;
+  const write = (type: string, o: CachedObject | KubeObject, rv: number) => {
+    lastRv = Math.max(lastRv, rv);
+    let objectJson: string;
+    if (w.table) {
+      const served = 'json' in o ? toServedVersion(def, (o as CachedObject).obj) : (o as KubeObject);
+      objectJson = JSON.stringify(toTable(def, [served], w.table, { resourceVersion: String(rv) }, false));
+    } else if ('json' in o && servedAsStored(def)) {
+      objectJson = (o as CachedObject).json;
+    } else {
+      objectJson = JSON.stringify('json' in o ? toServedVersion(def, (o as CachedObject).obj) : o);
+    }
+    res.write(`{"type":"${type}","object":${objectJson}}\n`);
+  };
+  const bookmark = () => {
+    const o = { kind: def.kind, apiVersion: apiVersionOf(def), metadata: { resourceVersion: String(Math.max(lastRv, store.cache.rv)) } };
+    res.write(`{"type":"BOOKMARK","object":${JSON.stringify(o)}}\n`);
+  };
+  function deliver(ev: CacheEvent): void {
+    const now = matches(ev.object);
+    const before = ev.prev ? matches(ev.prev) : false;
+    if (ev.type === 'ADDED') {
+      if (now) write('ADDED', ev.object, ev.rv);
+    } else if (ev.type === 'MODIFIED') {
+      // As upstream's cacher: an object entering or leaving the selection is ADDED/DELETED.
+      if (now && before) write('MODIFIED', ev.object, ev.rv);
+      else if (now) write('ADDED', ev.object, ev.rv);
+      else if (before) write('DELETED', ev.object, ev.rv);
+    } else if (before || now) {
+      write('DELETED', ev.object, ev.rv);
+    }
+  }
+
+  for (const o of initial) write('ADDED', o, o.rv);
+  if (sendInitial && w.allowBookmarks) {
+    const o = { kind: def.kind, apiVersion: apiVersionOf(def), metadata: { resourceVersion: String(store.cache.rv), annotations: { 'k8s.io/initial-events-end': 'true' } } };
+    res.write(`{"type":"BOOKMARK","object":${JSON.stringify(o)}}\n`);
+  }
+  ready = true;
+  for (const ev of pending.splice(0)) deliver(ev);
+
+  await new Promise<void>((resolve) => {
+    const timers: NodeJS.Timeout[] = [];
+    const finish = () => {
+      if (closed) return;
+      closed = true;
+      unsubscribe();
+      for (const t of timers) clearTimeout(t);
+      clearInterval(bookmarks);
+      if (!res.writableEnded) res.end();
+      resolve();
+    };
+    const bookmarks = setInterval(() => {
+      if (w.allowBookmarks) bookmark();
+    }, BOOKMARK_INTERVAL_MS);
+    timers.push(setTimeout(finish, timeoutS * 1000));
+    w.req.on('close', finish);
+    res.on('close', finish);
+    res.on('error', finish);
+  });
+}

@@ -1,0 +1,89 @@
+// OpenAPI v2 (Swagger 2.0): one document for every served path and definition, served as
+// JSON or, when asked for, as gnostic protobuf (kubectl and client-go ask for protobuf).
+import { createHash } from 'node:crypto';
+import type { KindDef } from '../../api/kinds.js';
+import { DefinitionSet, uniqueGroupVersions } from './definitions.js';
+import { encodeOpenApiV2Document } from './gnostic-v2.js';
+import {
+  CONSUMES, groupVersionPaths, PATCH_TYPES, PRODUCES, PRODUCES_WATCH, type OperationSpec, type ParamSpec, type PathSpec,
+} from './operations.js';
+
+/** The media type of the protobuf form (gnostic openapi_v2.Document). */
+export const OPENAPI_V2_PROTOBUF = 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf';
+
+export interface OpenApiV2 {
+  /** The Swagger document. */
+  json(): object;
+  /** The Swagger document, serialised (built once). */
+  jsonText(): string;
+  /** The gnostic protobuf encoding of the same document (built once, on first use). */
+  protobuf(): Uint8Array;
+  /** Strong ETag (quoted) of the document; the same for both encodings' content. */
+  etag: string;
+}
+
+export function buildOpenApiV2(kinds: readonly KindDef[], defs: DefinitionSet = new DefinitionSet(kinds)): OpenApiV2 {
+  const paths: PathSpec[] = uniqueGroupVersions(kinds).flatMap((gv) =>
+    groupVersionPaths(gv.group, gv.version, defs.kinds.filter((k) => k.def.group === gv.group && k.def.version === gv.version)));
+  const doc = {
+    swagger: '2.0',
+    info: { title: 'Kubernetes', version: 'unversioned' },
+    paths: Object.fromEntries(paths.sort((a, b) => (a.path < b.path ? -1 : 1)).map((p) => [p.path, pathItem(p)])),
+    definitions: defs.all,
+    securityDefinitions: {
+      BearerToken: { type: 'apiKey', description: 'Bearer Token authentication', name: 'authorization', in: 'header' },
+    },
+    security: [{ BearerToken: [] as string[] }],
+  };
+  const text = JSON.stringify(doc);
+  const etag = `"${createHash('sha512').update(text).digest('hex').toUpperCase()}"`;
+  let proto: Uint8Array | undefined;
+  return {
+    json: () => doc,
+    jsonText: () => text,
+    protobuf: () => (proto ??= encodeOpenApiV2Document(doc)),
+    etag,
+  };
+}
+
+const ref = (name: string) => ({ $ref: `#/definitions/${name}` });
+
+function parameter(p: ParamSpec): object {
+  return {
+    uniqueItems: true,
+    type: p.type,
+    description: p.description,
+    name: p.name,
+    in: p.in,
+    ...(p.required ? { required: true } : {}),
+  };
+}
+
+function operation(o: OperationSpec): object {
+  const out: Record<string, unknown> = {
+    description: o.description,
+    consumes: o.body?.patch ? PATCH_TYPES : CONSUMES,
+    produces: o.watch ? PRODUCES_WATCH : PRODUCES,
+    schemes: ['https'],
+    tags: [o.tag],
+    operationId: o.operationId,
+  };
+  const params: object[] = [];
+  if (o.body) params.push({ name: 'body', in: 'body', ...(o.body.required ? { required: true } : {}), schema: ref(o.body.schema) });
+  params.push(...o.params.map(parameter));
+  if (params.length) out.parameters = params;
+  out.responses = Object.fromEntries(o.responses.map((r) => [r.code, {
+    description: r.description,
+    ...(r.schema ? { schema: ref(r.schema) } : {}),
+  }]));
+  if (o.action) out['x-kubernetes-action'] = o.action;
+  if (o.gvk) out['x-kubernetes-group-version-kind'] = o.gvk;
+  return out;
+}
+
+function pathItem(p: PathSpec): object {
+  const out: Record<string, unknown> = {};
+  for (const o of p.operations) out[o.method] = operation(o);
+  if (p.params.length) out.parameters = p.params.map(parameter);
+  return out;
+}

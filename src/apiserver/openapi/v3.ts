@@ -1,0 +1,154 @@
+// OpenAPI v3: one document per group/version, listed by /openapi/v3 with a content hash in
+// each serverRelativeURL (clients cache by it). kubectl decides whether the server honours
+// `fieldValidation` by finding, in the group/version's document, the PATCH operation whose
+// x-kubernetes-group-version-kind is the object's kind and looking for a query parameter of
+// that name (k8s.io/client-go/openapi3 + kubectl's QueryParamVerifierV3).
+import { createHash } from 'node:crypto';
+import type { KindDef } from '../../api/kinds.js';
+import {
+  DefinitionSet, REF_PREFIX_V2, uniqueGroupVersions, type Definitions, type Schema,
+} from './definitions.js';
+import {
+  groupVersionPaths, PATCH_TYPES, PRODUCES, PRODUCES_WATCH, type OperationSpec, type ParamSpec, type PathSpec,
+} from './operations.js';
+
+const REF_PREFIX_V3 = '#/components/schemas/';
+const QUANTITY = 'io.k8s.apimachinery.pkg.api.resource.Quantity';
+const INT_OR_STRING = 'io.k8s.apimachinery.pkg.util.intstr.IntOrString';
+
+export interface OpenApiV3Discovery {
+  paths: Record<string, { serverRelativeURL: string }>;
+}
+
+export interface OpenApiV3 {
+  /** Body of GET /openapi/v3. */
+  discovery(): OpenApiV3Discovery;
+  /** The document for a discovery path such as "api/v1" or "apis/apps/v1"; undefined if not served. */
+  document(path: string): object | undefined;
+  /** The same document serialised, with its hash (for ?hash= and the ETag header). */
+  serialized(path: string): { body: string; hash: string; etag: string } | undefined;
+}
+
+export function buildOpenApiV3(kinds: readonly KindDef[], defs: DefinitionSet = new DefinitionSet(kinds)): OpenApiV3 {
+  const documents = new Map<string, { doc: object; body: string; hash: string }>();
+  for (const gv of uniqueGroupVersions(kinds)) {
+    const gvKinds = defs.kinds.filter((k) => k.def.group === gv.group && k.def.version === gv.version);
+    const paths = groupVersionPaths(gv.group, gv.version, gvKinds);
+    const doc = {
+      openapi: '3.0.0',
+      info: { title: 'Kubernetes', version: 'unversioned' },
+      paths: Object.fromEntries(paths.map((p) => [p.path, pathItem(p)])),
+      components: {
+        schemas: convertDefinitions(defs.subset(referencedDefinitions(paths))),
+        securitySchemes: {
+          BearerToken: { type: 'apiKey', description: 'Bearer Token authentication', name: 'authorization', in: 'header' },
+        },
+      },
+    };
+    const body = JSON.stringify(doc);
+    const hash = createHash('sha512').update(body).digest('hex').toUpperCase();
+    documents.set(gv.group ? `apis/${gv.group}/${gv.version}` : `api/${gv.version}`, { doc, body, hash });
+  }
+  const discovery: OpenApiV3Discovery = {
+    paths: Object.fromEntries([...documents].map(([path, d]) => [path, { serverRelativeURL: `/openapi/v3/${path}?hash=${d.hash}` }])),
+  };
+  return {
+    discovery: () => discovery,
+    document: (path) => documents.get(trimSlashes(path))?.doc,
+    serialized: (path) => {
+      const d = documents.get(trimSlashes(path));
+      return d && { body: d.body, hash: d.hash, etag: `"${d.hash}"` };
+    },
+  };
+}
+
+function trimSlashes(path: string): string {
+  return path.replace(/^\/+|\/+$/g, '');
+}
+
+function referencedDefinitions(paths: PathSpec[]): string[] {
+  const names = new Set<string>();
+  for (const p of paths) {
+    for (const o of p.operations) {
+      if (o.body) names.add(o.body.schema);
+      for (const r of o.responses) if (r.schema) names.add(r.schema);
+    }
+  }
+  return [...names];
+}
+
+const ref = (name: string) => ({ $ref: `${REF_PREFIX_V3}${name}` });
+
+function parameter(p: ParamSpec): object {
+  return {
+    name: p.name, in: p.in, description: p.description,
+    ...(p.required ? { required: true } : {}),
+    schema: { type: p.type, uniqueItems: true },
+  };
+}
+
+function content(types: readonly string[], schema: string): object {
+  return Object.fromEntries(types.map((t) => [t, { schema: ref(schema) }]));
+}
+
+function operation(o: OperationSpec): object {
+  const out: Record<string, unknown> = {
+    tags: [o.tag],
+    description: o.description,
+    operationId: o.operationId,
+  };
+  if (o.params.length) out.parameters = o.params.map(parameter);
+  if (o.body) {
+    out.requestBody = {
+      content: content(o.body.patch ? PATCH_TYPES : ['*/*'], o.body.schema),
+      ...(o.body.required ? { required: true } : {}),
+    };
+  }
+  out.responses = Object.fromEntries(o.responses.map((r) => [r.code, {
+    description: r.description,
+    ...(r.schema ? { content: content(o.watch && r.schema ? PRODUCES_WATCH : PRODUCES, r.schema) } : {}),
+  }]));
+  if (o.action) out['x-kubernetes-action'] = o.action;
+  if (o.gvk) out['x-kubernetes-group-version-kind'] = o.gvk;
+  return out;
+}
+
+function pathItem(p: PathSpec): object {
+  const out: Record<string, unknown> = {};
+  if (p.params.length) out.parameters = p.params.map(parameter);
+  for (const o of p.operations) out[o.method] = operation(o);
+  return out;
+}
+
+/** Rewrites Swagger 2.0 definitions into OpenAPI 3.0 component schemas, as upstream publishes them. */
+export function convertDefinitions(defs: Definitions): Definitions {
+  const out: Definitions = {};
+  for (const [name, schema] of Object.entries(defs)) {
+    if (name === QUANTITY) {
+      // A quantity may be written as a string or a number.
+      out[name] = { description: schema.description, oneOf: [{ type: 'string' }, { type: 'number' }] };
+    } else if (name === INT_OR_STRING) {
+      out[name] = { description: schema.description, format: 'int-or-string', oneOf: [{ type: 'integer' }, { type: 'string' }] };
+    } else {
+      out[name] = convertSchema(schema);
+    }
+  }
+  return out;
+}
+
+function convertSchema(schema: Schema): Schema {
+  const out: Schema = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (key === '$ref') out.$ref = REF_PREFIX_V3 + (value as string).slice(REF_PREFIX_V2.length);
+    else if (key === 'properties') {
+      out.properties = Object.fromEntries(Object.entries(value as Definitions).map(([k, v]) => [k, convertSchema(v)]));
+    } else if (key === 'items' || key === 'additionalProperties') out[key] = convertSchema(value as Schema);
+    else out[key] = value;
+  }
+  // OpenAPI 3.0 ignores the siblings of a $ref; upstream wraps the reference in allOf to keep them.
+  if (out.$ref && Object.keys(out).length > 1) {
+    const { $ref, ...rest } = out;
+    return { allOf: [{ $ref }], ...rest };
+  }
+  return out;
+}

@@ -1,0 +1,148 @@
+// Generic storage for one resource: keys, compare-and-swap writes against the store, and
+// reads served from the resource's watch cache.
+import type { Store } from '../store/types.js';
+import { KeyExistsError, KeyNotFoundError, RevisionMismatchError } from '../store/types.js';
+import type { KubeObject } from '../api/kinds.js';
+import { AlreadyExistsError, ConflictError, NotFoundError } from '../api/errors.js';
+import { WatchCache, decodeKeyValue, type CachedObject } from './watch-cache.js';
+
+export interface ResourceIdentity {
+  group: string;
+  resource: string;
+  namespaced: boolean;
+}
+
+/** Upstream's etcd layout: /registry/<resource>/<namespace>/<name> for built-in kinds. */
+export function storagePrefix(id: Pick<ResourceIdentity, 'group' | 'resource'>, builtin = true): string {
+  return builtin || !id.group ? `/registry/${id.resource}/` : `/registry/${id.group}/${id.resource}/`;
+}
+
+const CONFLICT_MESSAGE = 'the object has been modified; please apply your changes to the latest version and try again';
+
+/** Produces the next version of an object from the current one; may throw ApiErrors. */
+export type UpdateFn = (current: KubeObject) => KubeObject | Promise<KubeObject>;
+
+export class ResourceStore {
+  readonly cache: WatchCache;
+  readonly prefix: string;
+  /** Revision of this server's latest write here: reads wait for the cache to reach it. */
+  private lastWrite = 0;
+
+  constructor(private readonly store: Store, readonly id: ResourceIdentity, prefix = storagePrefix(id)) {
+    this.prefix = prefix;
+    this.cache = new WatchCache(store, prefix);
+  }
+
+  start(): Promise<void> {
+    return this.cache.start();
+  }
+
+  stop(): void {
+    this.cache.stop();
+  }
+
+  key(namespace: string, name: string): string {
+    return this.id.namespaced ? `${this.prefix}${namespace}/${name}` : `${this.prefix}${name}`;
+  }
+
+  namespacePrefix(namespace: string): string {
+    return this.id.namespaced && namespace ? `${this.prefix}${namespace}/` : this.prefix;
+  }
+
+  /** Waits until the cache has every write this server made to the resource. */
+  async fresh(): Promise<void> {
+    if (this.cache.rv < this.lastWrite) await this.cache.waitUntil(this.lastWrite);
+  }
+
+  async get(namespace: string, name: string): Promise<CachedObject> {
+    await this.fresh();
+    const found = this.cache.get(this.key(namespace, name));
+    if (!found) throw new NotFoundError(this.id.resource, this.id.group, name);
+    return found;
+  }
+
+  /** Reads the current value from the store itself (for read-modify-write). */
+  async getLatest(namespace: string, name: string): Promise<CachedObject> {
+    const kv = await this.store.get(this.key(namespace, name));
+    if (!kv) throw new NotFoundError(this.id.resource, this.id.group, name);
+    return decodeKeyValue(kv);
+  }
+
+  async list(namespace: string): Promise<{ items: CachedObject[]; rv: number }> {
+    await this.fresh();
+    return { items: this.cache.list(this.namespacePrefix(namespace)), rv: this.cache.rv };
+  }
+
+  async create(obj: KubeObject): Promise<CachedObject> {
+    const name = obj.metadata!.name as string;
+    const key = this.key(obj.metadata!.namespace ?? '', name);
+    try {
+      const kv = await this.store.create(key, serialize(obj));
+      this.noteWrite(kv.modRevision);
+      return decodeKeyValue(kv);
+    } catch (e) {
+      if (e instanceof KeyExistsError) throw new AlreadyExistsError(this.id.resource, this.id.group, name);
+      throw e;
+    }
+  }
+
+  /**
+   * Read-modify-write with compare-and-swap. Retries on a concurrent write unless the new
+   * object pins a resourceVersion (then the conflict goes back to the client, as upstream).
+   * Returns the stored object, or the current one unchanged when `fn` changed nothing.
+   */
+  async update(namespace: string, name: string, fn: UpdateFn): Promise<{ object: CachedObject; changed: boolean }> {
+    const key = this.key(namespace, name);
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.getLatest(namespace, name);
+      const next = await fn(structuredClone(current.obj));
+      const pinned = next.metadata?.resourceVersion;
+      if (pinned && pinned !== String(current.rv)) {
+        throw new ConflictError(this.id.resource, this.id.group, name, CONFLICT_MESSAGE);
+      }
+      const body = serialize(next);
+      if (body === serialize(current.obj)) return { object: current, changed: false };
+      try {
+        const kv = await this.store.update(key, body, current.rv);
+        this.noteWrite(kv.modRevision);
+        return { object: decodeKeyValue(kv), changed: true };
+      } catch (e) {
+        if (e instanceof KeyNotFoundError) throw new NotFoundError(this.id.resource, this.id.group, name);
+        if (e instanceof RevisionMismatchError && !pinned && attempt < 16) continue;
+        if (e instanceof RevisionMismatchError) {
+          throw new ConflictError(this.id.resource, this.id.group, name, CONFLICT_MESSAGE);
+        }
+        throw e;
+      }
+    }
+  }
+
+  /** Deletes if the stored object still has revision `expectedRv` (when given). */
+  async delete(namespace: string, name: string, expectedRv?: number): Promise<CachedObject> {
+    try {
+      const kv = await this.store.delete(this.key(namespace, name), expectedRv);
+      this.noteWrite(kv.modRevision);
+      return decodeKeyValue(kv);
+    } catch (e) {
+      if (e instanceof KeyNotFoundError) throw new NotFoundError(this.id.resource, this.id.group, name);
+      if (e instanceof RevisionMismatchError) {
+        throw new ConflictError(this.id.resource, this.id.group, name, CONFLICT_MESSAGE);
+      }
+      throw e;
+    }
+  }
+
+  private noteWrite(rv: number): void {
+    if (rv > this.lastWrite) this.lastWrite = rv;
+  }
+}
+
+/** The stored form: resourceVersion is the store's revision, never part of the value. */
+function serialize(obj: KubeObject): string {
+  const meta = obj.metadata;
+  if (meta && 'resourceVersion' in meta) {
+    const { resourceVersion: _rv, ...rest } = meta;
+    return JSON.stringify({ ...obj, metadata: rest });
+  }
+  return JSON.stringify(obj);
+}

@@ -1,0 +1,134 @@
+// Checks a decoded object against the kind's OpenAPI schema the way upstream's decoder does:
+// wrong JSON types are errors; unknown fields are errors under fieldValidation=Strict and
+// warnings under Warn (the default); duplicate fields cannot survive JSON.parse here.
+import type { KindDef, KubeObject } from '../api/kinds.js';
+
+export interface Schema {
+  type?: string;
+  format?: string;
+  $ref?: string;
+  properties?: Record<string, Schema>;
+  items?: Schema;
+  additionalProperties?: Schema | boolean;
+  allOf?: Schema[];
+  'x-kubernetes-preserve-unknown-fields'?: boolean;
+  'x-kubernetes-int-or-string'?: boolean;
+  'x-kubernetes-group-version-kind'?: { group: string; version: string; kind: string }[];
+}
+
+export interface SchemaFindings {
+  /** Go-decoder style type errors: the object cannot be decoded at all. */
+  typeErrors: string[];
+  /** Paths of fields the schema does not declare. */
+  unknownFields: string[];
+}
+
+export interface SchemaChecker {
+  check(def: KindDef, obj: KubeObject): SchemaFindings;
+}
+
+const MAX_FINDINGS = 20;
+
+export class OpenApiSchemaChecker implements SchemaChecker {
+  private readonly byGvk = new Map<string, string>();
+
+  constructor(private readonly definitions: Record<string, Schema>) {
+    for (const [name, schema] of Object.entries(definitions)) {
+      for (const gvk of schema['x-kubernetes-group-version-kind'] ?? []) {
+        this.byGvk.set(`${gvk.group}/${gvk.version}/${gvk.kind}`, name);
+      }
+    }
+  }
+
+  check(def: KindDef, obj: KubeObject): SchemaFindings {
+    const findings: SchemaFindings = { typeErrors: [], unknownFields: [] };
+    const name = this.byGvk.get(`${def.group}/${def.version}/${def.kind}`);
+    if (!name) return findings;
+    this.walk(obj, { $ref: `#/definitions/${name}` }, '', shortName(name), findings);
+    return findings;
+  }
+
+  private resolve(s: Schema): Schema {
+    let cur = s;
+    for (let i = 0; i < 8 && cur.$ref; i++) {
+      const target = this.definitions[cur.$ref.replace(/^#\/(definitions|components\/schemas)\//, '')];
+      if (!target) return {};
+      cur = target;
+    }
+    if (cur.allOf?.length === 1 && !cur.properties) return this.resolve(cur.allOf[0]);
+    return cur;
+  }
+
+  private walk(value: unknown, schemaRef: Schema, path: string, goType: string, f: SchemaFindings): void {
+    if (f.typeErrors.length + f.unknownFields.length >= MAX_FINDINGS) return;
+    if (value === null || value === undefined) return; // null means "unset", as Go's decoder treats it
+    const s = this.resolve(schemaRef);
+    if (schemaRef.$ref) goType = shortName(schemaRef.$ref);
+    if (s['x-kubernetes-int-or-string'] || s.format === 'int-or-string') {
+      if (typeof value !== 'string' && !Number.isInteger(value)) f.typeErrors.push(typeError(value, path, goType, 'intstr.IntOrString'));
+      return;
+    }
+    if (s.format === 'quantity' || goType === 'Quantity') {
+      if (typeof value !== 'string' && typeof value !== 'number') f.typeErrors.push(typeError(value, path, goType, 'resource.Quantity'));
+      return;
+    }
+    if (s['x-kubernetes-preserve-unknown-fields'] && !s.type) return;
+    switch (s.type) {
+      case 'string':
+        if (typeof value !== 'string') f.typeErrors.push(typeError(value, path, goType, 'string'));
+        return;
+      case 'integer':
+        if (typeof value !== 'number' || !Number.isInteger(value)) f.typeErrors.push(typeError(value, path, goType, s.format ?? 'int64'));
+        return;
+      case 'number':
+        if (typeof value !== 'number') f.typeErrors.push(typeError(value, path, goType, 'float64'));
+        return;
+      case 'boolean':
+        if (typeof value !== 'boolean') f.typeErrors.push(typeError(value, path, goType, 'bool'));
+        return;
+      case 'array':
+        if (!Array.isArray(value)) {
+          f.typeErrors.push(typeError(value, path, goType, `[]${s.items?.$ref ? shortName(s.items.$ref) : s.items?.type ?? 'interface {}'}`));
+          return;
+        }
+        if (s.items) value.forEach((v, i) => this.walk(v, s.items!, `${path}[${i}]`, goType, f));
+        return;
+    }
+    if (s.properties || s.additionalProperties !== undefined || s.type === 'object') {
+      if (typeof value !== 'object' || Array.isArray(value)) {
+        f.typeErrors.push(typeError(value, path, goType, s.properties ? goType : 'map[string]interface {}'));
+        return;
+      }
+      if (s['x-kubernetes-preserve-unknown-fields']) return;
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+        const child = `${path ? `${path}.` : ''}${k}`;
+        const prop = s.properties?.[k];
+        if (prop) this.walk(v, prop, child, goType, f);
+        else if (typeof s.additionalProperties === 'object') this.walk(v, s.additionalProperties, child, goType, f);
+        else if (s.additionalProperties !== true && s.properties) f.unknownFields.push(child);
+      }
+    }
+  }
+}
+
+/** A checker that knows no schemas (accepts everything). */
+export const noSchemaChecker: SchemaChecker = {
+  check: () => ({ typeErrors: [], unknownFields: [] }),
+};
+
+function shortName(ref: string): string {
+  const parts = ref.split('.');
+  return parts[parts.length - 1];
+}
+
+function jsonKind(v: unknown): string {
+  if (Array.isArray(v)) return 'array';
+  if (typeof v === 'object') return 'object';
+  if (typeof v === 'number') return 'number';
+  return typeof v;
+}
+
+/** Mirrors encoding/json's message: `json: cannot unmarshal string into Go struct field PodSpec.spec.containers of type []v1.Container`. */
+function typeError(v: unknown, path: string, goType: string, want: string): string {
+  return `json: cannot unmarshal ${jsonKind(v)} into Go struct field ${goType}.${path} of type ${want}`;
+}

@@ -1,0 +1,105 @@
+// What the registry does to objects around create and update, independent of the kind's
+// own defaulting and validation: system metadata, generation, status handling.
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { KindDef, KubeObject } from '../api/kinds.js';
+
+/** RFC 3339 with second precision, as metav1.Time serializes. */
+export function nowTimestamp(now = new Date()): string {
+  return now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+// As upstream's name generator: 5 characters from an alphabet without vowels or look-alikes.
+const GENERATE_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
+
+export function generateNameSuffix(): string {
+  const bytes = randomBytes(5);
+  let s = '';
+  for (const b of bytes) s += GENERATE_ALPHABET[b % GENERATE_ALPHABET.length];
+  return s;
+}
+
+/** Kinds whose status a client may set at creation (upstream keeps it for these). */
+const statusKeptOnCreate = new Set(['nodes', 'events', 'persistentvolumes', 'namespaces']);
+
+export function prepareForCreate(def: KindDef, obj: KubeObject): void {
+  const meta = (obj.metadata ??= {});
+  if (!meta.name && meta.generateName) meta.name = `${meta.generateName}${generateNameSuffix()}`;
+  meta.uid = randomUUID();
+  meta.creationTimestamp = nowTimestamp();
+  delete meta.resourceVersion;
+  delete meta.deletionTimestamp;
+  delete meta.deletionGracePeriodSeconds;
+  delete meta.selfLink;
+  if (def.hasStatus) {
+    meta.generation = 1;
+    if (!statusKeptOnCreate.has(def.storage?.resource ?? def.resource)) {
+      if (def.resource === 'pods') obj.status = { phase: 'Pending', qosClass: qosClass(obj) };
+      else delete obj.status;
+    }
+  } else {
+    delete meta.generation;
+  }
+}
+
+/**
+ * Carries over what a client cannot change with an update of the main resource: system
+ * metadata, and the status of kinds with a status subresource. Bumps generation when
+ * anything outside metadata and status changed.
+ */
+export function prepareForUpdate(def: KindDef, obj: KubeObject, old: KubeObject): void {
+  const meta = (obj.metadata ??= {});
+  const oldMeta = old.metadata ?? {};
+  meta.uid = oldMeta.uid;
+  meta.creationTimestamp = oldMeta.creationTimestamp;
+  copyOrDelete(meta, oldMeta, 'deletionTimestamp');
+  copyOrDelete(meta, oldMeta, 'deletionGracePeriodSeconds');
+  delete meta.selfLink;
+  if (def.hasStatus) {
+    copyOrDelete(obj, old, 'status');
+    meta.generation = oldMeta.generation ?? 1;
+    if (specChanged(obj, old)) meta.generation += 1;
+  } else {
+    delete meta.generation;
+  }
+}
+
+/** As upstream's status strategy: a status write changes only status. */
+export function prepareForStatusUpdate(obj: KubeObject, old: KubeObject): KubeObject {
+  const next = structuredClone(old);
+  if (obj.status === undefined) delete next.status;
+  else next.status = obj.status;
+  if (obj.metadata?.resourceVersion) next.metadata!.resourceVersion = obj.metadata.resourceVersion;
+  return next;
+}
+
+function copyOrDelete(to: Record<string, any>, from: Record<string, any>, field: string): void {
+  if (from[field] === undefined) delete to[field];
+  else to[field] = from[field];
+}
+
+function specChanged(a: KubeObject, b: KubeObject): boolean {
+  const strip = (o: KubeObject) => {
+    const { metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest } = o;
+    return JSON.stringify(rest);
+  };
+  return strip(a) !== strip(b);
+}
+
+/** Pod QoS class from requests and limits, as upstream's GetPodQOS computes it. */
+export function qosClass(pod: KubeObject): 'Guaranteed' | 'Burstable' | 'BestEffort' {
+  const containers: any[] = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])];
+  let any = false;
+  let guaranteed = true;
+  for (const c of containers) {
+    const req = c.resources?.requests ?? {};
+    const lim = c.resources?.limits ?? {};
+    for (const r of ['cpu', 'memory']) {
+      if (req[r] !== undefined || lim[r] !== undefined) any = true;
+      const l = lim[r];
+      const q = req[r] ?? l;
+      if (l === undefined || String(q) !== String(l)) guaranteed = false;
+    }
+  }
+  if (!any) return 'BestEffort';
+  return guaranteed ? 'Guaranteed' : 'Burstable';
+}

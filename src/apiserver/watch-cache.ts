@@ -1,0 +1,176 @@
+// A per-resource cache of current objects plus a window of recent events, fed by one store
+// watch, so lists and watches are served from memory (as upstream's cacher does).
+import type { KeyValue, Store, Watch, WatchEvent } from '../store/types.js';
+import type { KubeObject } from '../api/kinds.js';
+import { GoneError } from '../api/errors.js';
+
+/** An object as held by the cache: parsed (shared, never mutate) and serialized with its resourceVersion. */
+export interface CachedObject {
+  key: string;
+  obj: KubeObject;
+  json: string;
+  rv: number;
+}
+
+export type CacheEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+export interface CacheEvent {
+  type: CacheEventType;
+  object: CachedObject;
+  /** The object before this event (for MODIFIED and DELETED). */
+  prev?: CachedObject;
+  rv: number;
+}
+
+export type CacheListener = (ev: CacheEvent) => void;
+
+const DEFAULT_WINDOW = 4096;
+
+export function decodeKeyValue(kv: KeyValue, rv = kv.modRevision): CachedObject {
+  const obj = JSON.parse(kv.value) as KubeObject;
+  obj.metadata = obj.metadata ?? {};
+  obj.metadata.resourceVersion = String(rv);
+  return { key: kv.key, obj, json: JSON.stringify(obj), rv };
+}
+
+export class WatchCache {
+  private readonly items = new Map<string, CachedObject>();
+  private sortedKeys: string[] | undefined;
+  private readonly window: CacheEvent[] = [];
+  /** Events with rv > windowStart are all in `window`. */
+  private windowStart = 0;
+  private revision = 0;
+  private readonly listeners = new Set<CacheListener>();
+  private readonly waiters: { rv: number; resolve: () => void }[] = [];
+  private storeWatch: Watch | undefined;
+  private failure: Error | undefined;
+
+  constructor(
+    private readonly store: Store,
+    readonly prefix: string,
+    private readonly windowSize = DEFAULT_WINDOW,
+  ) {}
+
+  async start(): Promise<void> {
+    const listed = await this.store.list(this.prefix);
+    for (const kv of listed.kvs) this.items.set(kv.key, decodeKeyValue(kv));
+    this.revision = listed.revision;
+    this.windowStart = listed.revision;
+    this.storeWatch = await this.store.watch(
+      this.prefix,
+      listed.revision,
+      (events) => this.apply(events),
+      (err) => {
+        this.failure = err;
+      },
+    );
+  }
+
+  stop(): void {
+    this.storeWatch?.cancel();
+    this.storeWatch = undefined;
+    this.listeners.clear();
+    for (const w of this.waiters.splice(0)) w.resolve();
+  }
+
+  /** The revision up to which this cache has seen every change of its prefix. */
+  get rv(): number {
+    return this.revision;
+  }
+
+  get healthy(): boolean {
+    return this.failure === undefined;
+  }
+
+  /** Resolves once the cache reflects every write of its prefix up to `rv`. */
+  waitUntil(rv: number, timeoutMs = 3000): Promise<boolean> {
+    if (this.revision >= rv) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        const i = this.waiters.indexOf(waiter);
+        if (i >= 0) this.waiters.splice(i, 1);
+        resolve(false);
+      }, timeoutMs);
+      const waiter = {
+        rv,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve(true);
+        },
+      };
+      this.waiters.push(waiter);
+    });
+  }
+
+  get(key: string): CachedObject | undefined {
+    return this.items.get(key);
+  }
+
+  /** Current objects under a sub-prefix (e.g. one namespace), in key order. */
+  list(subPrefix = this.prefix): CachedObject[] {
+    const keys = this.keysInOrder();
+    if (subPrefix === this.prefix) return keys.map((k) => this.items.get(k)!);
+    const out: CachedObject[] = [];
+    for (const k of keys) if (k.startsWith(subPrefix)) out.push(this.items.get(k)!);
+    return out;
+  }
+
+  get size(): number {
+    return this.items.size;
+  }
+
+  /**
+   * Subscribes to events after `fromRv`, replaying retained ones first.
+   * Throws 410 Expired when `fromRv` is older than the retained window.
+   */
+  watchFrom(fromRv: number, listener: CacheListener): () => void {
+    if (fromRv < this.windowStart) {
+      throw new GoneError(`too old resource version: ${fromRv} (${this.windowStart})`);
+    }
+    for (const ev of this.window) if (ev.rv > fromRv) listener(ev);
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private keysInOrder(): string[] {
+    if (!this.sortedKeys) this.sortedKeys = [...this.items.keys()].sort();
+    return this.sortedKeys;
+  }
+
+  private apply(events: WatchEvent[]): void {
+    for (const e of events) {
+      const rv = e.kv.modRevision;
+      const prev = this.items.get(e.kv.key);
+      let ev: CacheEvent;
+      if (e.type === 'delete') {
+        const last = prev ?? decodeKeyValue(e.prevKv ?? e.kv);
+        // As upstream: a DELETED event carries the last state with the deletion's resourceVersion.
+        const object = withRv(last, rv);
+        this.items.delete(e.kv.key);
+        this.sortedKeys = undefined;
+        ev = { type: 'DELETED', object, prev: last, rv };
+      } else {
+        const object = decodeKeyValue(e.kv);
+        if (!prev) this.sortedKeys = undefined;
+        this.items.set(e.kv.key, object);
+        ev = { type: prev ? 'MODIFIED' : 'ADDED', object, prev, rv };
+      }
+      this.revision = Math.max(this.revision, rv);
+      this.window.push(ev);
+      for (const l of this.listeners) l(ev);
+    }
+    if (this.window.length > this.windowSize) {
+      const dropped = this.window.splice(0, this.window.length - this.windowSize);
+      this.windowStart = dropped[dropped.length - 1].rv;
+    }
+    for (let i = this.waiters.length - 1; i >= 0; i--) {
+      if (this.waiters[i].rv <= this.revision) this.waiters.splice(i, 1)[0].resolve();
+    }
+  }
+}
+
+function withRv(o: CachedObject, rv: number): CachedObject {
+  const obj = structuredClone(o.obj);
+  obj.metadata!.resourceVersion = String(rv);
+  return { key: o.key, obj, json: JSON.stringify(obj), rv };
+}

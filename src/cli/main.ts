@@ -1,0 +1,136 @@
+#!/usr/bin/env node
+// The `coxswain` command. Subcommands are roles (DESIGN.md §1); `up` runs a whole
+// single-node cluster in this process.
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { terminalProgress } from './progress.js';
+import { runUp, UpError, type LogLevel, type RunningCluster } from './up.js';
+
+function packageVersion(): string {
+  // dist/src/cli/main.js → the package root is three levels up.
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new InvalidArgumentError('expected a port number from 1 to 65535 (0 picks a free port)');
+  }
+  return port;
+}
+
+interface UpFlags {
+  dataDir: string;
+  port: number;
+  bindAddress: string;
+  datastore?: string;
+  runtime?: string;
+  logLevel: LogLevel;
+}
+
+async function up(flags: UpFlags): Promise<void> {
+  const out = process.stdout;
+  const progress = terminalProgress(process.stderr);
+
+  // Signals during start-up abort it (runUp undoes what it did); once running, the first
+  // signal stops cleanly and a second one forces the exit.
+  const starting = new AbortController();
+  let cluster: RunningCluster | undefined;
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (stopping) {
+      process.stderr.write(`\nreceived ${signal} again; exiting without cleaning up\n`);
+      process.exit(128 + (signal === 'SIGINT' ? 2 : 15));
+    }
+    stopping = true;
+    if (!cluster) {
+      starting.abort();
+      return;
+    }
+    progress.start('Stopping');
+    cluster.stop().then(
+      () => {
+        progress.succeed('Stopped');
+        process.exit(0);
+      },
+      (err: unknown) => {
+        progress.fail(`Stopping failed: ${err instanceof Error ? err.message : String(err)}`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  if (flags.runtime !== undefined) {
+    process.stderr.write(`note: --runtime ${flags.runtime} is accepted but not used yet (no agent runs in this build)\n`);
+  }
+
+  try {
+    cluster = await runUp({
+      dataDir: flags.dataDir,
+      port: flags.port,
+      bindAddress: flags.bindAddress,
+      datastore: flags.datastore,
+      runtime: flags.runtime,
+      logLevel: flags.logLevel,
+      progress,
+      signal: starting.signal,
+    });
+  } catch (err) {
+    process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+    if (!(err instanceof UpError) && err instanceof Error && err.stack) process.stderr.write(`${err.stack}\n`);
+    process.exit(stopping ? 0 : 1);
+  }
+
+  out.write(
+    [
+      '',
+      `Coxswain is running. API server: ${cluster.url}`,
+      `Kubeconfig: ${cluster.kubeconfigPath}`,
+      '',
+      'To use it from this shell:',
+      `  export KUBECONFIG=${cluster.kubeconfigPath}`,
+      '  kubectl get namespaces',
+      '',
+      'Press Ctrl-C to stop.',
+      '',
+    ].join('\n'),
+  );
+}
+
+const program = new Command()
+  .name('coxswain')
+  .description('A light, Kubernetes-compatible container orchestrator')
+  .version(packageVersion(), '--version', 'print the version');
+
+program
+  .command('up')
+  .description('run a single-node cluster in this process')
+  .addOption(
+    new Option('--data-dir <dir>', 'where the cluster keeps its state, certificates and kubeconfig')
+      .env('COXSWAIN_DATA_DIR')
+      .default(join(homedir(), '.coxswain'), '~/.coxswain'),
+  )
+  .addOption(new Option('--port <n>', 'API server port').argParser(parsePort).default(6443))
+  .addOption(new Option('--bind-address <ip>', 'address the API server listens on').default('127.0.0.1'))
+  .addOption(
+    new Option('--datastore <url>', 'sqlite://[path] (default: sqlite at <data-dir>/state.db) or memory://'),
+  )
+  .addOption(new Option('--runtime <name>', 'container runtime: cri, process or sim (not used yet)'))
+  .addOption(new Option('--log-level <level>', 'log verbosity').choices(['error', 'warn', 'info', 'debug']).default('info'))
+  .action(async (flags: UpFlags) => {
+    await up(flags);
+  });
+
+program
+  .command('version')
+  .description('print the version')
+  .action(() => {
+    process.stdout.write(`coxswain ${packageVersion()} (node ${process.version})\n`);
+  });
+
+await program.parseAsync(process.argv);

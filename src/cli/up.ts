@@ -1,0 +1,194 @@
+// `coxswain up`: everything for a single-node cluster in this process (DESIGN.md §1).
+// Steps run in order; each registers how to undo itself, so a failure part-way (or stop())
+// leaves no port bound, no store open and no lock held.
+import { hostname, networkInterfaces } from 'node:os';
+import { isIP } from 'node:net';
+import { join, resolve } from 'node:path';
+import { ApiServer } from '../apiserver/server.js';
+import { buildAdminKubeconfig, writeKubeconfig } from '../apiserver/kubeconfig.js';
+import { ensurePki, type Pki } from '../apiserver/pki.js';
+import { openStore } from '../store/open.js';
+import type { Store } from '../store/types.js';
+import { DataDirLockedError, lockDataDir } from './data-dir-lock.js';
+import { silentProgress, type Progress } from './progress.js';
+
+export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
+
+export interface UpOptions {
+  dataDir: string;
+  port: number;
+  bindAddress: string;
+  /** `sqlite://…` (default: sqlite at `<dataDir>/state.db`), `memory://`, `etcd://…`. */
+  datastore?: string;
+  /** Container runtime name; accepted for forward compatibility, not used yet. */
+  runtime?: string;
+  logLevel?: LogLevel;
+  progress?: Progress;
+  /** Aborting between steps undoes what was done and rejects with an UpError. */
+  signal?: AbortSignal;
+}
+
+export interface RunningCluster {
+  /** The URL clients use (loopback when bound to all addresses). */
+  readonly url: string;
+  readonly kubeconfigPath: string;
+  readonly dataDir: string;
+  /** Stops the API server, closes the store and releases the data dir. Idempotent. */
+  stop(): Promise<void>;
+}
+
+/** A start-up failure with a message that says what to do next. */
+export class UpError extends Error {
+  override readonly name = 'UpError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+export const KUBECONFIG_FILE_NAME = 'kubeconfig.yaml';
+export const TLS_DIR_NAME = 'tls';
+
+export async function runUp(opts: UpOptions): Promise<RunningCluster> {
+  const progress = opts.progress ?? silentProgress;
+  const dataDir = resolve(opts.dataDir);
+  const undo: Array<() => Promise<void>> = [];
+  const undoAll = async (): Promise<void> => {
+    // Reverse order; keep going past a failing step so the lock is always released last.
+    let first: unknown;
+    for (const step of undo.splice(0).reverse()) {
+      await step().catch((err: unknown) => {
+        first ??= err;
+      });
+    }
+    if (first !== undefined) throw first;
+  };
+
+  const step = async <T>(
+    text: string,
+    run: () => Promise<T>,
+    explain: (err: unknown) => string,
+    doneText?: () => string,
+  ): Promise<T> => {
+    if (opts.signal?.aborted) throw new UpError('interrupted while starting');
+    progress.start(text);
+    try {
+      const result = await run();
+      progress.succeed(doneText?.());
+      return result;
+    } catch (err) {
+      progress.fail();
+      throw err instanceof UpError ? err : new UpError(explain(err), { cause: err });
+    }
+  };
+
+  try {
+    const lock = await step(`Locking data dir ${dataDir}`, () => lockDataDir(dataDir), (err) =>
+      err instanceof DataDirLockedError
+        ? err.message
+        : `cannot use data dir ${dataDir}: ${message(err)}; pass a writable --data-dir`,
+    );
+    undo.push(() => lock.release());
+
+    const tlsDir = join(dataDir, TLS_DIR_NAME);
+    const pki: Pki = await step(
+      'Preparing certificates',
+      () => ensurePki(tlsDir, { hosts: servingHostsFor(opts.bindAddress) }),
+      (err) => `cannot prepare certificates in ${tlsDir}: ${message(err)}; remove that directory to regenerate them`,
+    );
+
+    const store: Store = await step(
+      `Opening datastore ${opts.datastore ?? 'sqlite'}`,
+      () => openStore(opts.datastore, dataDir),
+      (err) => `cannot open the datastore: ${message(err)}`,
+    );
+    undo.push(() => store.close());
+
+    const server = new ApiServer({
+      store,
+      bindAddress: opts.bindAddress,
+      port: opts.port,
+      tls: { caPem: pki.caCertPem, certPem: pki.serverCertPem, keyPem: pki.serverKeyPem },
+    });
+    await step(
+      `Starting API server on ${formatHostPort(opts.bindAddress, opts.port)}`,
+      () => server.start(),
+      (err) => explainListenError(err, opts.bindAddress, opts.port),
+      () => `API server listening on ${server.url}`,
+    );
+    undo.push(() => server.stop());
+
+    const url = clientUrl(server.url, opts.bindAddress);
+    const kubeconfigPath = join(dataDir, KUBECONFIG_FILE_NAME);
+    await step(
+      'Writing kubeconfig',
+      () =>
+        writeKubeconfig(
+          kubeconfigPath,
+          buildAdminKubeconfig({ server: url, caPem: pki.caCertPem, certPem: pki.adminCertPem, keyPem: pki.adminKeyPem }),
+        ),
+      (err) => `cannot write ${kubeconfigPath}: ${message(err)}`,
+    );
+    if (opts.signal?.aborted) throw new UpError('interrupted while starting');
+
+    let stopping: Promise<void> | undefined;
+    return {
+      url,
+      kubeconfigPath,
+      dataDir,
+      // The kubeconfig stays: users keep KUBECONFIG pointing at it across restarts.
+      stop: () => (stopping ??= undoAll()),
+    };
+  } catch (err) {
+    await undoAll().catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
+ * Names for the serving certificate beyond the defaults: this machine's hostname and the
+ * bind address, or every interface address when bound to all of them.
+ */
+export function servingHostsFor(bindAddress: string): string[] {
+  const hosts = [hostname()];
+  if (isUnspecified(bindAddress)) {
+    for (const addresses of Object.values(networkInterfaces())) {
+      for (const a of addresses ?? []) if (!a.address.startsWith('fe80:')) hosts.push(a.address.split('%')[0]!);
+    }
+  } else {
+    hosts.push(bindAddress);
+  }
+  return hosts;
+}
+
+function isUnspecified(address: string): boolean {
+  return address === '0.0.0.0' || address === '::' || address === '';
+}
+
+/** A server bound to all addresses is reached over loopback from this machine. */
+function clientUrl(serverUrl: string, bindAddress: string): string {
+  if (!isUnspecified(bindAddress)) return serverUrl;
+  const url = new URL(serverUrl);
+  url.hostname = '127.0.0.1';
+  return url.toString().replace(/\/$/, '');
+}
+
+function explainListenError(err: unknown, bindAddress: string, port: number): string {
+  switch ((err as NodeJS.ErrnoException).code) {
+    case 'EADDRINUSE':
+      return `port ${port} is in use on ${bindAddress}; stop what is listening there or pass --port <n>`;
+    case 'EACCES':
+      return `not allowed to listen on ${bindAddress}:${port}; pass a --port above 1023 or run with privileges`;
+    case 'EADDRNOTAVAIL':
+      return `${bindAddress} is not an address of this machine; pass --bind-address with a local address`;
+    default:
+      return `cannot start the API server on ${formatHostPort(bindAddress, port)}: ${message(err)}`;
+  }
+}
+
+function formatHostPort(host: string, port: number): string {
+  return isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
