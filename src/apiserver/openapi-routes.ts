@@ -2,7 +2,7 @@
 // the request pipeline a schema checker built from the same definitions.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KindDef } from '../api/kinds.js';
-import { builtinDefinitions, openApiDocuments, OPENAPI_V2_PROTOBUF } from './openapi/index.js';
+import { builtinDefinitions, openApiDocuments, OPENAPI_V2_PROTOBUF_CONTENT_TYPE, wantsOpenApiV2Protobuf } from './openapi/index.js';
 import { OpenApiSchemaChecker, type SchemaChecker } from './schema-check.js';
 import { sendRaw } from './http.js';
 
@@ -19,7 +19,7 @@ export function loadOpenApi(kinds: KindDef[]): OpenApiRoutes {
   const schemaChecker = new OpenApiSchemaChecker(builtinDefinitions());
   return {
     schemaChecker,
-    serve(req, res, parts) {
+    serve(req, res, parts, url) {
       const accept = req.headers.accept ?? '';
       if (parts[0] === 'v2' && parts.length === 1) {
         const v2 = docs.v2();
@@ -28,7 +28,7 @@ export function loadOpenApi(kinds: KindDef[]): OpenApiRoutes {
           res.writeHead(304, { ETag: etag }).end();
           return true;
         }
-        if (accept.includes(OPENAPI_V2_PROTOBUF)) sendRaw(res, 200, OPENAPI_V2_PROTOBUF, Buffer.from(v2.protobuf()), { ETag: etag });
+        if (wantsOpenApiV2Protobuf(accept)) sendRaw(res, 200, OPENAPI_V2_PROTOBUF_CONTENT_TYPE, Buffer.from(v2.protobuf()), { ETag: etag });
         else sendRaw(res, 200, 'application/json', v2.jsonText(), { ETag: etag });
         return true;
       }
@@ -38,14 +38,25 @@ export function loadOpenApi(kinds: KindDef[]): OpenApiRoutes {
           sendRaw(res, 200, 'application/json', JSON.stringify(v3.discovery()));
           return true;
         }
-        const doc = v3.serialized(parts.slice(1).join('/'));
+        const path = parts.slice(1).join('/');
+        const doc = v3.serialized(path);
         if (!doc) return false;
+        const hash = url.searchParams.get('hash');
+        if (hash && hash !== doc.hash) {
+          // As upstream's handler3: a stale hash redirects to the current document.
+          res.writeHead(301, { Location: `/openapi/v3/${path}?hash=${doc.hash}` }).end();
+          return true;
+        }
         if (req.headers['if-none-match'] === doc.etag) {
           res.writeHead(304, { ETag: doc.etag }).end();
           return true;
         }
-        // As upstream: a request naming the current hash may be cached for long.
-        sendRaw(res, 200, 'application/json', doc.body, { ETag: doc.etag, 'Cache-Control': 'public, immutable' });
+        const headers: Record<string, string> = { ETag: doc.etag, Vary: 'Accept' };
+        if (hash) {
+          headers['Cache-Control'] = 'public, immutable';
+          headers.Expires = new Date(Date.now() + 365 * 24 * 3600 * 1000).toUTCString();
+        }
+        sendRaw(res, 200, 'application/json', doc.body, headers);
         return true;
       }
       return false;

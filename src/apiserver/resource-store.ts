@@ -49,9 +49,13 @@ export class ResourceStore {
     return this.id.namespaced && namespace ? `${this.prefix}${namespace}/` : this.prefix;
   }
 
-  /** Waits until the cache has every write this server made to the resource. */
+  /**
+   * Waits until the cache reflects the store as of now (a consistent read, as upstream's
+   * consistent reads from cache: current revision, then wait for the cache to reach it).
+   */
   async fresh(): Promise<void> {
-    if (this.cache.rv < this.lastWrite) await this.cache.waitUntil(this.lastWrite);
+    const rev = Math.max(this.lastWrite, await this.store.currentRevision());
+    if (this.cache.rv < rev) await this.cache.waitUntil(rev);
   }
 
   async get(namespace: string, name: string): Promise<CachedObject> {

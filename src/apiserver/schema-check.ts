@@ -1,6 +1,8 @@
 // Checks a decoded object against the kind's OpenAPI schema the way upstream's decoder does:
 // wrong JSON types are errors; unknown fields are errors under fieldValidation=Strict and
 // warnings under Warn (the default); duplicate fields cannot survive JSON.parse here.
+// It also normalizes nulls as decoding into Go types would: a null field is unset, and a
+// null list item becomes the item type's zero value.
 import type { KindDef, KubeObject } from '../api/kinds.js';
 
 export interface Schema {
@@ -59,6 +61,13 @@ export class OpenApiSchemaChecker implements SchemaChecker {
     return cur;
   }
 
+  private zeroValue(schema: Schema): unknown {
+    const s = this.resolve(schema);
+    if (s.type && s.type in zeroByType) return zeroByType[s.type];
+    if (s.type === 'array') return [];
+    return {};
+  }
+
   private walk(value: unknown, schemaRef: Schema, path: string, goType: string, f: SchemaFindings): void {
     if (f.typeErrors.length + f.unknownFields.length >= MAX_FINDINGS) return;
     if (value === null || value === undefined) return; // null means "unset", as Go's decoder treats it
@@ -91,7 +100,12 @@ export class OpenApiSchemaChecker implements SchemaChecker {
           f.typeErrors.push(typeError(value, path, goType, `[]${s.items?.$ref ? shortName(s.items.$ref) : s.items?.type ?? 'interface {}'}`));
           return;
         }
-        if (s.items) value.forEach((v, i) => this.walk(v, s.items!, `${path}[${i}]`, goType, f));
+        if (s.items) {
+          value.forEach((v, i) => {
+            if (v === null) value[i] = v = this.zeroValue(s.items!);
+            this.walk(v, s.items!, `${path}[${i}]`, goType, f);
+          });
+        }
         return;
     }
     if (s.properties || s.additionalProperties !== undefined || s.type === 'object') {
@@ -102,6 +116,10 @@ export class OpenApiSchemaChecker implements SchemaChecker {
       if (s['x-kubernetes-preserve-unknown-fields']) return;
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
         const child = `${path ? `${path}.` : ''}${k}`;
+        if (v === null && s.properties?.[k]) {
+          delete (value as Record<string, unknown>)[k];
+          continue;
+        }
         const prop = s.properties?.[k];
         if (prop) this.walk(v, prop, child, goType, f);
         else if (typeof s.additionalProperties === 'object') this.walk(v, s.additionalProperties, child, goType, f);
@@ -110,6 +128,9 @@ export class OpenApiSchemaChecker implements SchemaChecker {
     }
   }
 }
+
+/** Zero values of Go types, for null list items. */
+const zeroByType: Record<string, unknown> = { string: '', integer: 0, number: 0, boolean: false };
 
 /** A checker that knows no schemas (accepts everything). */
 export const noSchemaChecker: SchemaChecker = {

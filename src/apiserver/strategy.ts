@@ -54,6 +54,7 @@ export function prepareForUpdate(def: KindDef, obj: KubeObject, old: KubeObject)
   copyOrDelete(meta, oldMeta, 'deletionTimestamp');
   copyOrDelete(meta, oldMeta, 'deletionGracePeriodSeconds');
   delete meta.selfLink;
+  if (def.group === '' && def.resource === 'services') keepAllocations(obj, old);
   if (def.hasStatus) {
     copyOrDelete(obj, old, 'status');
     meta.generation = oldMeta.generation ?? 1;
@@ -70,6 +71,13 @@ export function prepareForStatusUpdate(obj: KubeObject, old: KubeObject): KubeOb
   else next.status = obj.status;
   if (obj.metadata?.resourceVersion) next.metadata!.resourceVersion = obj.metadata.resourceVersion;
   return next;
+}
+
+/** As upstream: an update that leaves a Service's allocated ClusterIP(s) empty keeps them. */
+function keepAllocations(obj: KubeObject, old: KubeObject): void {
+  if (!obj.spec || !old.spec) return;
+  if (!obj.spec.clusterIP && old.spec.clusterIP) obj.spec.clusterIP = old.spec.clusterIP;
+  if (!obj.spec.clusterIPs?.length && old.spec.clusterIPs) obj.spec.clusterIPs = old.spec.clusterIPs;
 }
 
 function copyOrDelete(to: Record<string, any>, from: Record<string, any>, field: string): void {

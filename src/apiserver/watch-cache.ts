@@ -63,6 +63,7 @@ export class WatchCache {
       (err) => {
         this.failure = err;
       },
+      (rv) => this.progress(rv),
     );
   }
 
@@ -137,6 +138,13 @@ export class WatchCache {
     return this.sortedKeys;
   }
 
+  /** The store has delivered every change of this prefix up to `rv`. */
+  private progress(rv: number): void {
+    if (rv <= this.revision) return;
+    this.revision = rv;
+    this.wakeWaiters();
+  }
+
   private apply(events: WatchEvent[]): void {
     for (const e of events) {
       const rv = e.kv.modRevision;
@@ -163,6 +171,10 @@ export class WatchCache {
       const dropped = this.window.splice(0, this.window.length - this.windowSize);
       this.windowStart = dropped[dropped.length - 1].rv;
     }
+    this.wakeWaiters();
+  }
+
+  private wakeWaiters(): void {
     for (let i = this.waiters.length - 1; i >= 0; i--) {
       if (this.waiters[i].rv <= this.revision) this.waiters.splice(i, 1)[0].resolve();
     }

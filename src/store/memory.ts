@@ -14,7 +14,7 @@ import {
   type Watch,
   type WatchErrorHandler,
   type WatchEvent,
-  type WatchHandler,
+  type WatchHandler, WatchProgressHandler,
 } from './types.js';
 import { WatchHub } from './watch-hub.js';
 
@@ -89,11 +89,11 @@ export class MemoryStore implements Store {
     return { ...kv };
   }
 
-  async watch(prefix: string, fromRevision: number, onEvents: WatchHandler, onError?: WatchErrorHandler): Promise<Watch> {
+  async watch(prefix: string, fromRevision: number, onEvents: WatchHandler, onError?: WatchErrorHandler, onProgress?: WatchProgressHandler): Promise<Watch> {
     this.assertOpen();
     if (fromRevision < this.compacted) throw new CompactedError(fromRevision, this.compacted);
     const replay = this.history.filter((e) => e.kv.modRevision > fromRevision && e.kv.key.startsWith(prefix));
-    return this.hub.add(prefix, fromRevision, replay.map(copyEvent), onEvents, onError);
+    return this.hub.add(prefix, fromRevision, replay.map(copyEvent), onEvents, onError, onProgress);
   }
 
   async currentRevision(): Promise<number> {

@@ -27,7 +27,7 @@ import {
   type Watch,
   type WatchErrorHandler,
   type WatchEvent,
-  type WatchHandler,
+  type WatchHandler, WatchProgressHandler,
 } from './types.js';
 import { WatchHub } from './watch-hub.js';
 
@@ -282,12 +282,12 @@ export class SqliteStore implements Store {
     return kv;
   }
 
-  async watch(prefix: string, fromRevision: number, onEvents: WatchHandler, onError?: WatchErrorHandler): Promise<Watch> {
+  async watch(prefix: string, fromRevision: number, onEvents: WatchHandler, onError?: WatchErrorHandler, onProgress?: WatchProgressHandler): Promise<Watch> {
     if (this.closed) throw new Error('store closed');
     if (fromRevision < this.compacted) throw new CompactedError(fromRevision, this.compacted);
     // Replay and registration happen in one synchronous step: no write can land between them.
     const replay = fromRevision < this.revision ? this.stmts.replay.all(fromRevision, prefix, prefixEnd(prefix)).map(toEvent) : [];
-    return this.hub.add(prefix, fromRevision, replay, onEvents, onError);
+    return this.hub.add(prefix, fromRevision, replay, onEvents, onError, onProgress);
   }
 
   async currentRevision(): Promise<number> {

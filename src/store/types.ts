@@ -43,6 +43,11 @@ export interface Watch {
 export type WatchHandler = (events: WatchEvent[]) => void;
 /** Called once if the watch ends abnormally (e.g. the backend lost its connection). */
 export type WatchErrorHandler = (err: Error) => void;
+/**
+ * Progress notification, as etcd's: every change up to `revision` under the watched prefix
+ * has been delivered (writes elsewhere advance it too). Caches use it to know they are fresh.
+ */
+export type WatchProgressHandler = (revision: number) => void;
 
 export interface Store {
   /** Current value of a key, or undefined. */
@@ -67,7 +72,13 @@ export interface Store {
    * Streams changes under a prefix with revision > fromRevision (replaying retained history).
    * Throws CompactedError synchronously-or-rejected if fromRevision < compacted revision.
    */
-  watch(prefix: string, fromRevision: number, onEvents: WatchHandler, onError?: WatchErrorHandler): Promise<Watch>;
+  watch(
+    prefix: string,
+    fromRevision: number,
+    onEvents: WatchHandler,
+    onError?: WatchErrorHandler,
+    onProgress?: WatchProgressHandler,
+  ): Promise<Watch>;
   /** Highest revision written so far. */
   currentRevision(): Promise<number>;
   /**

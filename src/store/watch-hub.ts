@@ -3,7 +3,7 @@
 // batches them per watcher and delivers on a microtask, so a burst of writes reaches a
 // watcher as one call and handlers never run inside a write.
 
-import type { Watch, WatchErrorHandler, WatchEvent, WatchHandler } from './types.js';
+import type { Watch, WatchErrorHandler, WatchEvent, WatchHandler, WatchProgressHandler } from './types.js';
 
 interface Watcher {
   prefix: string;
@@ -11,7 +11,10 @@ interface Watcher {
   fromRevision: number;
   onEvents: WatchHandler;
   onError?: WatchErrorHandler;
+  onProgress?: WatchProgressHandler;
   pending: WatchEvent[];
+  /** Highest published revision not yet reported through onProgress. */
+  progress: number;
   cancelled: boolean;
 }
 
@@ -31,8 +34,9 @@ export class WatchHub {
     replay: WatchEvent[],
     onEvents: WatchHandler,
     onError?: WatchErrorHandler,
+    onProgress?: WatchProgressHandler,
   ): Watch {
-    const watcher: Watcher = { prefix, fromRevision, onEvents, onError, pending: replay, cancelled: false };
+    const watcher: Watcher = { prefix, fromRevision, onEvents, onError, onProgress, pending: replay, progress: 0, cancelled: false };
     this.watchers.add(watcher);
     if (replay.length > 0) this.markDirty(watcher);
     return {
@@ -46,8 +50,14 @@ export class WatchHub {
   }
 
   publish(event: WatchEvent): void {
+    const rev = event.kv.modRevision;
     for (const watcher of this.watchers) {
-      if (event.kv.modRevision <= watcher.fromRevision || !event.kv.key.startsWith(watcher.prefix)) continue;
+      if (rev <= watcher.fromRevision) continue;
+      if (watcher.onProgress) {
+        watcher.progress = rev;
+        this.markDirty(watcher);
+      }
+      if (!event.kv.key.startsWith(watcher.prefix)) continue;
       watcher.pending.push(event);
       this.markDirty(watcher);
     }
@@ -81,11 +91,14 @@ export class WatchHub {
     const batch = [...this.dirty];
     this.dirty.clear();
     for (const watcher of batch) {
-      if (watcher.cancelled || watcher.pending.length === 0) continue;
+      if (watcher.cancelled) continue;
       const events = watcher.pending;
       watcher.pending = [];
+      const progress = watcher.progress;
+      watcher.progress = 0;
       try {
-        watcher.onEvents(events);
+        if (events.length > 0) watcher.onEvents(events);
+        if (progress > 0 && !watcher.cancelled) watcher.onProgress?.(progress);
       } catch (err) {
         // A throwing handler cannot be trusted to have seen the events: end its watch
         // rather than carry on with a gap.

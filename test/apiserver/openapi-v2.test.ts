@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildOpenApiV2 } from '../../src/apiserver/openapi/v2.js';
+import { buildOpenApiV2, wantsOpenApiV2Protobuf } from '../../src/apiserver/openapi/v2.js';
 import { COMPARED, kinds, shape, upstreamV2 } from './openapi-fixtures.js';
 
 const v2 = buildOpenApiV2(kinds);
@@ -176,4 +176,17 @@ test('every protobuf definition decodes to its JSON definition', () => {
 
 test('the protobuf form is built once', () => {
   assert.equal(v2.protobuf(), proto);
+});
+
+test('content negotiation picks protobuf only when the client prefers it', () => {
+  const cases: [string | undefined, boolean][] = [
+    ['application/com.github.proto-openapi.spec.v2@v1.0+protobuf', true], // kubectl / client-go
+    ['application/com.github.proto-openapi.spec.v2.v1.0+protobuf', true],
+    ['application/json', false],
+    ['application/json, application/com.github.proto-openapi.spec.v2@v1.0+protobuf', false],
+    ['application/json;q=0.5, application/com.github.proto-openapi.spec.v2@v1.0+protobuf', true],
+    ['*/*', false],
+    [undefined, false],
+  ];
+  for (const [accept, proto] of cases) assert.equal(wantsOpenApiV2Protobuf(accept), proto, String(accept));
 });

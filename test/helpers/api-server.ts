@@ -45,7 +45,12 @@ export function httpRequest(base: string, method: string, path: string, body?: u
     const payload = body === undefined ? undefined : typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body);
     const req = http.request(`${base}${path}`, {
       method,
-      headers: { 'Content-Type': 'application/json', Accept: 'application/json', ...headers },
+      headers: {
+        'Content-Type': 'application/json',
+        Accept: 'application/json',
+        ...(payload !== undefined ? { 'Content-Length': String(Buffer.byteLength(payload)) } : {}),
+        ...headers,
+      },
     }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c) => chunks.push(c));

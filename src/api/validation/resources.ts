@@ -10,14 +10,18 @@ function isStandardOrQualified(name: string): boolean {
   return standardContainerResources.has(name) || name.startsWith('hugepages-') || name.includes('/');
 }
 
-/** Validates each name and quantity of a resource list; returns the parsed quantities. */
-export function validateResourceList(list: unknown, field: string, errs: FieldError[]): Map<string, Quantity> {
+/**
+ * Validates each name and quantity of a resource list; returns the parsed quantities.
+ * `containerNames` restricts unprefixed names to container resources (cpu, memory, …).
+ */
+export function validateResourceList(list: unknown, field: string, errs: FieldError[], containerNames = false): Map<string, Quantity> {
   const parsed = new Map<string, Quantity>();
   if (!list || typeof list !== 'object') return parsed;
   for (const [name, raw] of Object.entries(list as Record<string, unknown>)) {
     const path = `${field}[${name}]`;
-    for (const m of isQualifiedName(name)) errs.push(invalid(path, name, m));
-    if (!isStandardOrQualified(name)) errs.push(invalid(path, name, 'must be a standard resource type or fully qualified'));
+    // Quota names such as "count/deployments.apps" have a prefix that is not a DNS name.
+    if (containerNames) for (const m of isQualifiedName(name)) errs.push(invalid(path, name, m));
+    if (containerNames && !isStandardOrQualified(name)) errs.push(invalid(path, name, 'must be a standard resource type or fully qualified'));
     const q = Quantity.tryParse(raw);
     if (!q) {
       errs.push(invalid(path, raw, `quantities must match the regular expression '${quantityRegexText}'`));
@@ -36,8 +40,8 @@ export function validateResourceRequirements(res: unknown, field: string): Field
   const errs: FieldError[] = [];
   if (!res || typeof res !== 'object') return errs;
   const r = res as Record<string, unknown>;
-  const limits = validateResourceList(r.limits, `${field}.limits`, errs);
-  const requests = validateResourceList(r.requests, `${field}.requests`, errs);
+  const limits = validateResourceList(r.limits, `${field}.limits`, errs, true);
+  const requests = validateResourceList(r.requests, `${field}.requests`, errs, true);
   for (const [name, req] of requests) {
     const lim = limits.get(name);
     if (lim && req.cmp(lim) > 0) {

@@ -25,6 +25,7 @@ import { successStatus } from '../status.js';
 import { nowTimestamp, prepareForCreate, prepareForStatusUpdate, prepareForUpdate } from '../strategy.js';
 import { toTable } from '../table.js';
 import { buildFilter, type ObjectFilter } from '../filters.js';
+import { selectorFromLabelSelector, selectorFromSet } from '../../api/labels.js';
 import { applyPatch } from '../patch.js';
 import { serveWatch } from './watch.js';
 import { decodeContinue, encodeContinue } from '../continue-token.js';
@@ -300,7 +301,7 @@ export class RestHandler {
     const body = await readBody(c.req);
     const type = mediaType(c.req.headers['content-type']);
     await this.writeUpdate(c, (current) => {
-      const patched = applyPatch(type, current, body);
+      const patched = applyPatch(type, current, body, `${c.def.group}/${c.def.version}/${c.def.kind}`);
       this.checkSchema(c, patched);
       return patched;
     }, true);
@@ -371,7 +372,7 @@ export class RestHandler {
       const current = toServedVersion(def, storedCurrent);
       const currentScale = toScale(current);
       const wanted: KubeObject = info.verb === 'patch'
-        ? applyPatch(type, currentScale, body)
+        ? applyPatch(type, currentScale, body, 'autoscaling/v1/Scale')
         : (decodeBody(body, c.req.headers['content-type']) as KubeObject);
       const replicas = wanted?.spec?.replicas;
       if (replicas !== undefined && (!Number.isInteger(replicas) || replicas < 0)) {
@@ -580,7 +581,12 @@ function returnsDeletedObject(def: KindDef): boolean {
 function scaleOf(def: KindDef, o: KubeObject): KubeObject {
   const selector = def.scale!.labelSelectorPath ? getPath(o, def.scale!.labelSelectorPath) : undefined;
   const status: Record<string, unknown> = { replicas: getPath(o, def.scale!.statusReplicasPath) ?? 0 };
-  if (selector) status.selector = typeof selector === 'string' ? selector : selectorString(selector);
+  if (selector) {
+    // ReplicationControllers select with a plain label map; apps kinds with a LabelSelector.
+    status.selector = typeof selector === 'string' ? selector
+      : def.kind === 'ReplicationController' ? selectorFromSet(selector).toString()
+      : selectorFromLabelSelector(selector).toString();
+  }
   return {
     kind: 'Scale',
     apiVersion: 'autoscaling/v1',
@@ -594,22 +600,6 @@ function scaleOf(def: KindDef, o: KubeObject): KubeObject {
     spec: { replicas: getPath(o, def.scale!.specReplicasPath) ?? 0 },
     status,
   };
-}
-
-/** metav1.LabelSelector → its string form, as upstream's FormatLabelSelector. */
-export function selectorString(sel: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] }): string {
-  const parts: string[] = [];
-  for (const [k, v] of Object.entries(sel.matchLabels ?? {}).sort()) parts.push(`${k}=${v}`);
-  for (const e of sel.matchExpressions ?? []) {
-    const values = [...(e.values ?? [])].sort().join(',');
-    switch (e.operator) {
-      case 'In': parts.push(`${e.key} in (${values})`); break;
-      case 'NotIn': parts.push(`${e.key} notin (${values})`); break;
-      case 'Exists': parts.push(e.key); break;
-      case 'DoesNotExist': parts.push(`!${e.key}`); break;
-    }
-  }
-  return parts.join(',');
 }
 
 function getPath(o: KubeObject, path: string): any {

@@ -1,12 +1,15 @@
 // OpenAPI documents of the served kinds, built once per set of kinds.
-// Routes (wired by the API server): GET /openapi/v2 (protobuf when the Accept header names
-// OPENAPI_V2_PROTOBUF, else JSON), GET /openapi/v3, GET /openapi/v3/<group-version path>.
+// Routes (wired by the API server): GET /openapi/v2 (protobuf when wantsOpenApiV2Protobuf(Accept),
+// answered with Content-Type OPENAPI_V2_PROTOBUF_CONTENT_TYPE; else JSON), GET /openapi/v3,
+// GET /openapi/v3/<group-version path>.
 import type { KindDef } from '../../api/kinds.js';
 import { DefinitionSet } from './definitions.js';
 import { buildOpenApiV2, type OpenApiV2 } from './v2.js';
 import { buildOpenApiV3, type OpenApiV3 } from './v3.js';
 
-export { buildOpenApiV2, OPENAPI_V2_PROTOBUF, type OpenApiV2 } from './v2.js';
+export {
+  buildOpenApiV2, OPENAPI_V2_PROTOBUF, OPENAPI_V2_PROTOBUF_CONTENT_TYPE, wantsOpenApiV2Protobuf, type OpenApiV2,
+} from './v2.js';
 export { buildOpenApiV3, type OpenApiV3, type OpenApiV3Discovery } from './v3.js';
 export { DefinitionSet, builtinDefinitions, type Definitions, type Schema } from './definitions.js';
 export { encodeOpenApiV2Document } from './gnostic-v2.js';

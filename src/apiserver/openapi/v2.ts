@@ -8,8 +8,30 @@ import {
   CONSUMES, groupVersionPaths, PATCH_TYPES, PRODUCES, PRODUCES_WATCH, type OperationSpec, type ParamSpec, type PathSpec,
 } from './operations.js';
 
-/** The media type of the protobuf form (gnostic openapi_v2.Document). */
+/** The media type clients ask for to get the protobuf form (gnostic openapi_v2.Document). */
 export const OPENAPI_V2_PROTOBUF = 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf';
+/**
+ * The Content-Type upstream answers with for the protobuf form: '@' is not a valid MIME token
+ * character and Go's mime.ParseMediaType (in kubectl) rejects it, so kube-openapi writes '.'.
+ */
+export const OPENAPI_V2_PROTOBUF_CONTENT_TYPE = 'application/com.github.proto-openapi.spec.v2.v1.0+protobuf';
+
+/**
+ * Whether an Accept header prefers the protobuf form to JSON (both spellings of the protobuf
+ * type are accepted, as kube-openapi does). Highest q wins; on a tie the earlier entry.
+ */
+export function wantsOpenApiV2Protobuf(accept: string | undefined): boolean {
+  let best: { proto: boolean; q: number } | undefined;
+  for (const entry of (accept ?? '').split(',')) {
+    const [type = '', ...params] = entry.split(';').map((s) => s.trim());
+    const q = Number(params.find((p) => p.startsWith('q='))?.slice(2) ?? '1');
+    const lower = type.toLowerCase();
+    const proto = lower === OPENAPI_V2_PROTOBUF || lower === OPENAPI_V2_PROTOBUF_CONTENT_TYPE;
+    const json = lower === 'application/json' || lower === 'application/*' || lower === '*/*';
+    if ((proto || json) && q > 0 && (!best || q > best.q)) best = { proto, q };
+  }
+  return best?.proto ?? false;
+}
 
 export interface OpenApiV2 {
   /** The Swagger document. */
