@@ -1,5 +1,6 @@
 // The built-in kinds the API server serves, and lookups over them.
 import { apiVersionOf, type KindDef } from './kinds.js';
+import { apiextensionsKinds } from './groups/apiextensions.js';
 import { appsKinds } from './groups/apps.js';
 import { autoscalingKinds } from './groups/autoscaling.js';
 import { batchKinds } from './groups/batch.js';
@@ -16,6 +17,7 @@ export const builtinKinds: KindDef[] = [
   ...networkingKinds,
   ...eventsKinds,
   ...clusterKinds,
+  ...apiextensionsKinds,
 ];
 
 /** group → preferred version, as discovery reports it ('' is the core group). */
@@ -34,6 +36,7 @@ export const groupPreferredVersions: Record<string, string> = {
   'scheduling.k8s.io': 'v1',
   'authorization.k8s.io': 'v1',
   'authentication.k8s.io': 'v1',
+  'apiextensions.k8s.io': 'v1',
 };
 
 const byResource = new Map(builtinKinds.map((d) => [`${d.group}/${d.version}/${d.resource}`, d]));

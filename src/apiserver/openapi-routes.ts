@@ -14,8 +14,9 @@ export interface OpenApiRoutes {
 
 export type { OpenApiRoutes as OpenApiDocuments };
 
-export function loadOpenApi(kinds: KindDef[]): OpenApiRoutes {
-  const docs = openApiDocuments(kinds);
+/** `kinds` is read per request: the documents follow the served kinds (CRDs come and go). */
+export function loadOpenApi(kinds: () => readonly KindDef[]): OpenApiRoutes {
+  const docs = { v2: () => openApiDocuments(kinds()).v2(), v3: () => openApiDocuments(kinds()).v3() };
   const schemaChecker = new OpenApiSchemaChecker(builtinDefinitions());
   return {
     schemaChecker,

@@ -1,8 +1,8 @@
 // Checks a decoded object against the kind's OpenAPI schema the way upstream's decoder does:
 // wrong JSON types are errors; unknown fields are errors under fieldValidation=Strict and
 // warnings under Warn (the default); duplicate fields cannot survive JSON.parse here.
-// It also normalizes nulls as decoding into Go types would: a null field is unset, and a
-// null list item becomes the item type's zero value.
+// It also normalizes as decoding into Go types would: unknown fields are dropped, a null
+// field is unset, and a null list item becomes the item type's zero value.
 import type { KindDef, KubeObject } from '../api/kinds.js';
 
 export interface Schema {
@@ -123,7 +123,11 @@ export class OpenApiSchemaChecker implements SchemaChecker {
         const prop = s.properties?.[k];
         if (prop) this.walk(v, prop, child, goType, f);
         else if (typeof s.additionalProperties === 'object') this.walk(v, s.additionalProperties, child, goType, f);
-        else if (s.additionalProperties !== true && s.properties) f.unknownFields.push(child);
+        else if (s.additionalProperties !== true && s.properties) {
+          // As upstream's decoder: unknown fields are dropped (and reported).
+          f.unknownFields.push(child);
+          delete (value as Record<string, unknown>)[k];
+        }
       }
     }
   }

@@ -19,6 +19,7 @@ import { Discovery } from './handlers/discovery.js';
 import { sendError, sendObject, sendRaw } from './http.js';
 import { noSchemaChecker, type SchemaChecker } from './schema-check.js';
 import { bootstrapCluster } from './bootstrap.js';
+import { CrdController } from './crd/crd-controller.js';
 import { loadOpenApi, type OpenApiDocuments } from './openapi-routes.js';
 import type { Logger } from '../logger.js';
 import { nullLogger } from '../logger.js';
@@ -63,7 +64,8 @@ type State = 'INITIALIZED' | 'STARTING' | 'RUNNING' | 'STOPPING' | 'STOPPED';
 export class ApiServer {
   readonly resources: ResourceRegistry;
   private readonly rest: RestHandler;
-  private readonly discovery: Discovery;
+  private discoveryCache: { generation: number; discovery: Discovery } | undefined;
+  private readonly crdController: CrdController;
   private readonly authenticator: Authenticator;
   private readonly authorizer: Authorizer;
   private readonly logger: Logger;
@@ -76,12 +78,12 @@ export class ApiServer {
     const kinds = opts.kinds ?? builtinKinds;
     this.logger = opts.logger ?? nullLogger;
     this.resources = new ResourceRegistry(opts.store, kinds);
-    this.discovery = new Discovery(kinds, groupPreferredVersions);
     this.authenticator = opts.authenticator ?? new ClientCertAuthenticator();
     this.authorizer = opts.authorizer ?? new AllowAllAuthorizer();
     const admission = new AdmissionChain([new NamespaceLifecycle(this.resources), ...(opts.extraAdmission ?? [])]);
-    this.openapi = loadOpenApi(kinds);
+    this.openapi = loadOpenApi(() => this.resources.kinds);
     const schema: SchemaChecker = this.openapi?.schemaChecker ?? noSchemaChecker;
+    this.crdController = new CrdController(this.resources, this.logger.child({ component: 'crd-controller' }));
     this.rest = new RestHandler({ resources: this.resources, admission, schema });
     const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
     this.server = opts.tls
@@ -119,6 +121,7 @@ export class ApiServer {
       this.state = 'STOPPED';
       throw e;
     });
+    await this.crdController.start();
     await bootstrapCluster(this.resources, {
       advertiseAddress: this.opts.advertiseAddress ?? this.address.host,
       port: this.address.port,
@@ -133,6 +136,7 @@ export class ApiServer {
       return;
     }
     this.state = 'STOPPING';
+    this.crdController.stop();
     this.resources.stop();
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve());
@@ -180,6 +184,20 @@ export class ApiServer {
         ms: Number(process.hrtime.bigint() - started) / 1e6,
       });
     }
+  }
+
+  /** Discovery of the kinds served now (rebuilt when CRDs change them). */
+  private get discovery(): Discovery {
+    const generation = this.resources.generation;
+    if (this.discoveryCache?.generation !== generation) {
+      this.discoveryCache = { generation, discovery: new Discovery([...this.resources.kinds], groupPreferredVersions) };
+    }
+    return this.discoveryCache.discovery;
+  }
+
+  /** Waits until CRD changes made so far are served (tests). */
+  async crdsIdle(): Promise<void> {
+    await this.crdController.idle();
   }
 
   private authenticate(req: IncomingMessage, path: string): UserInfo {

@@ -30,6 +30,8 @@ import { applyPatch } from '../patch.js';
 import { serveWatch } from './watch.js';
 import { decodeContinue, encodeContinue } from '../continue-token.js';
 import type { SchemaChecker } from '../schema-check.js';
+import { isCustomKind, pruneCustomResource } from '../crd/crd-kinds.js';
+import { CRD_CLEANUP_FINALIZER } from '../crd/crd-controller.js';
 
 export interface RestDeps {
   resources: ResourceRegistry;
@@ -219,7 +221,9 @@ export class RestHandler {
 
   private checkSchema(c: Call, obj: KubeObject): void {
     const mode = fieldValidation(c.query);
-    const { typeErrors, unknownFields } = this.deps.schema.check(c.def, obj);
+    const { typeErrors, unknownFields } = isCustomKind(c.def)
+      ? { typeErrors: [], unknownFields: pruneCustomResource(c.def, obj) }
+      : this.deps.schema.check(c.def, obj);
     const cannot = `${c.def.kind} in version "${c.def.version}" cannot be handled as a ${c.def.kind}`;
     if (typeErrors.length) {
       throw new BadRequestError(`${cannot}: ${typeErrors[0]}`, typeErrors.map((message) => ({ reason: 'FieldValueInvalid', message })));
@@ -541,6 +545,10 @@ function pendingDeletion(def: KindDef, obj: KubeObject, options: DeleteOptions):
   if (policy === 'Orphan' && !finalizers.includes('orphan')) finalizers.push('orphan');
   if (policy === 'Foreground' && !finalizers.includes('foregroundDeletion')) finalizers.push('foregroundDeletion');
   if (policy === 'Background') finalizers = finalizers.filter((f) => f !== 'orphan' && f !== 'foregroundDeletion');
+  // As upstream: a CRD is deleted only after its custom resources are (the CRD controller).
+  if (def.group === 'apiextensions.k8s.io' && def.resource === 'customresourcedefinitions' && !finalizers.includes(CRD_CLEANUP_FINALIZER)) {
+    finalizers.push(CRD_CLEANUP_FINALIZER);
+  }
   const isNamespace = def.group === '' && def.resource === 'namespaces';
   const nsFinalizers: string[] = isNamespace ? (next.spec?.finalizers ?? []) : [];
   let grace = 0;

@@ -62,7 +62,23 @@ function syntheticName(g: GroupVersionKind): string {
 }
 
 /** A schema for a kind we have no generated definition for: metadata typed, the rest free-form. */
-function syntheticKind(g: GroupVersionKind): Schema {
+/**
+ * A kind with no built-in type: a custom resource. With the CRD's schema it is published as
+ * upstream does (apiVersion, kind and metadata filled in); without, as a free-form object.
+ */
+function syntheticKind(g: GroupVersionKind, crdSchema?: Schema): Schema {
+  if (crdSchema) {
+    return {
+      ...crdSchema,
+      properties: {
+        apiVersion: { type: 'string', description: 'APIVersion defines the versioned schema of this representation of an object.' },
+        kind: { type: 'string', description: 'Kind is a string value representing the REST resource this object represents.' },
+        metadata: { $ref: `${REF_PREFIX_V2}${META}.ObjectMeta` },
+        ...Object.fromEntries(Object.entries(crdSchema.properties ?? {}).filter(([k]) => !['apiVersion', 'kind', 'metadata'].includes(k))),
+      },
+      'x-kubernetes-group-version-kind': [g],
+    };
+  }
   return {
     type: 'object',
     properties: {
@@ -114,7 +130,7 @@ export class DefinitionSet {
       let kindName = byGvk.get(gvkKey(gvk));
       if (!kindName) {
         kindName = syntheticName(gvk);
-        extra[kindName] = syntheticKind(gvk);
+        extra[kindName] = syntheticKind(gvk, (def as { schema?: Schema }).schema);
       }
       let listName = byGvk.get(gvkKey({ ...gvk, kind: `${def.kind}List` }));
       if (!listName) {

@@ -23,6 +23,7 @@ export interface OpenApiDocuments {
 function fingerprint(kinds: readonly KindDef[]): string {
   return JSON.stringify(kinds.map((k) => [
     k.group, k.version, k.kind, k.resource, k.namespaced, k.verbs ?? null, k.subresources ?? null,
+    (k as { schema?: unknown }).schema ?? null,
   ]));
 }
 
