@@ -1,8 +1,9 @@
 // Checks a decoded object against the kind's OpenAPI schema the way upstream's decoder does:
 // wrong JSON types are errors; unknown fields are errors under fieldValidation=Strict and
 // warnings under Warn (the default); duplicate fields cannot survive JSON.parse here.
-// It also normalizes as decoding into Go types would: unknown fields are dropped, a null
-// field is unset, and a null list item becomes the item type's zero value.
+// It also normalizes as a round trip through Go types would: unknown fields are dropped, a
+// null field is unset, a null list item becomes the item type's zero value, and empty
+// optional maps and lists are omitted.
 import type { KindDef, KubeObject } from '../api/kinds.js';
 
 export interface Schema {
@@ -13,6 +14,7 @@ export interface Schema {
   items?: Schema;
   additionalProperties?: Schema | boolean;
   allOf?: Schema[];
+  required?: string[];
   'x-kubernetes-preserve-unknown-fields'?: boolean;
   'x-kubernetes-int-or-string'?: boolean;
   'x-kubernetes-group-version-kind'?: { group: string; version: string; kind: string }[];
@@ -59,6 +61,11 @@ export class OpenApiSchemaChecker implements SchemaChecker {
     }
     if (cur.allOf?.length === 1 && !cur.properties) return this.resolve(cur.allOf[0]);
     return cur;
+  }
+
+  private isCollection(schema: Schema): boolean {
+    const s = this.resolve(schema);
+    return s.type === 'array' || (s.type === 'object' && !s.properties && typeof s.additionalProperties === 'object');
   }
 
   private zeroValue(schema: Schema): unknown {
@@ -121,7 +128,13 @@ export class OpenApiSchemaChecker implements SchemaChecker {
           continue;
         }
         const prop = s.properties?.[k];
-        if (prop) this.walk(v, prop, child, goType, f);
+        if (prop) {
+          this.walk(v, prop, child, goType, f);
+          if (isEmptyCollection(v) && !s.required?.includes(k) && this.isCollection(prop)) {
+            // As Go's encoding/json with omitempty: empty maps and slices are not kept.
+            delete (value as Record<string, unknown>)[k];
+          }
+        }
         else if (typeof s.additionalProperties === 'object') this.walk(v, s.additionalProperties, child, goType, f);
         else if (s.additionalProperties !== true && s.properties) {
           // As upstream's decoder: unknown fields are dropped (and reported).
@@ -131,6 +144,11 @@ export class OpenApiSchemaChecker implements SchemaChecker {
       }
     }
   }
+}
+
+function isEmptyCollection(v: unknown): boolean {
+  if (Array.isArray(v)) return v.length === 0;
+  return v !== null && typeof v === 'object' && Object.keys(v).length === 0;
 }
 
 /** Zero values of Go types, for null list items. */
