@@ -2,7 +2,7 @@
 // create / get / small-list latency at 50 concurrent keep-alive clients, then a full list of
 // 10,000 pods in one namespace (plain JSON, no limit) and a kubectl-style paginated list.
 // Prints one JSON object. Run: npx tsc -p . ; node dist/bench/api-latency.js
-import { BenchClient, cpuSeconds, memoryMiB, runConcurrently, startCluster, type BenchCluster } from './cluster.js';
+import { BenchClient, hostInfo, machineCpuSample, cpuSeconds, memoryMiB, runConcurrently, startCluster, type BenchCluster } from './cluster.js';
 import { podManifest } from './pod-body.js';
 import { round, summarize, type LatencySummary } from './stats.js';
 
@@ -34,6 +34,9 @@ interface Phase extends LatencySummary {
   /** Server CPU time per operation: the service cost, independent of queueing. */
   serverCpuMsPerOp: number;
   clientCpuPercent: number;
+  /** All CPUs of the machine (server, this client and anything else running). */
+  machineBusyPercent: number;
+  stealPercent: number;
 }
 
 const podName = (i: number) => `pod-${String(i).padStart(5, '0')}`;
@@ -70,7 +73,9 @@ async function ratePhase(cluster: BenchCluster, clients: BenchClient[], rate: nu
 async function measured(cluster: BenchCluster, count: number, samples: Float64Array, run: () => Promise<number>): Promise<Phase> {
   const cpu0 = cpuSeconds(cluster.pid);
   const client0 = process.cpuUsage();
+  const machine = machineCpuSample();
   const seconds = await run();
+  const { busyPercent, stealPercent } = machine();
   const cpu = cpuSeconds(cluster.pid) - cpu0;
   const client = process.cpuUsage(client0);
   return {
@@ -79,6 +84,8 @@ async function measured(cluster: BenchCluster, count: number, samples: Float64Ar
     serverCpuPercent: Math.round((100 * cpu) / seconds),
     serverCpuMsPerOp: round((1000 * cpu) / count, 3),
     clientCpuPercent: Math.round((client.user + client.system) / 1e4 / seconds),
+    machineBusyPercent: busyPercent,
+    stealPercent,
   };
 }
 
@@ -87,23 +94,26 @@ async function createNamespace(client: BenchClient, name: string): Promise<void>
 }
 
 /** Follows `continue` tokens at `limit` per page; returns the total time and item count. */
-async function pagedList(client: BenchClient, accept: string): Promise<{ ms: number; items: number; pages: number }> {
+async function pagedList(client: BenchClient, accept: string): Promise<{ ms: number; requestMs: number; items: number; pages: number }> {
   const started = performance.now();
+  let requestMs = 0;
   let cont = '';
   let items = 0;
   let pages = 0;
   do {
     const path = `/api/v1/namespaces/${NS}/pods?limit=${PAGE_LIMIT}${cont ? `&continue=${encodeURIComponent(cont)}` : ''}`;
     const reply = await client.expect(200, 'GET', path, undefined, { Accept: accept });
+    requestMs += reply.ms;
     const page = JSON.parse(reply.body.toString('utf8')) as { items?: unknown[]; rows?: unknown[]; metadata: { continue?: string } };
     items += (page.items ?? page.rows ?? []).length;
     cont = page.metadata.continue ?? '';
     pages++;
   } while (cont);
-  return { ms: performance.now() - started, items, pages };
+  return { ms: performance.now() - started, requestMs, items, pages };
 }
 
 async function main(): Promise<void> {
+  const hostAtStart = hostInfo();
   const cluster = await startCluster();
   const clients = Array.from({ length: CLIENTS }, () => new BenchClient(cluster, 1));
   try {
@@ -137,6 +147,7 @@ async function main(): Promise<void> {
     let fullBytes = 0;
     let fullItems = 0;
     const cpu0 = cpuSeconds(cluster.pid);
+    const fullMachine = machineCpuSample();
     const fullStarted = performance.now();
     for (let r = 0; r < FULL_LIST_RUNS; r++) {
       const reply = await admin.expect(200, 'GET', `/api/v1/namespaces/${NS}/pods`);
@@ -144,23 +155,32 @@ async function main(): Promise<void> {
       fullBytes = reply.body.length;
       if (r === 0) fullItems = (JSON.parse(reply.body.toString('utf8')) as { items: unknown[] }).items.length;
     }
-    const fullCpuPercent = Math.round((100 * (cpuSeconds(cluster.pid) - cpu0)) / ((performance.now() - fullStarted) / 1000));
+    const fullCpu = cpuSeconds(cluster.pid) - cpu0;
+    const fullCpuPercent = Math.round((100 * fullCpu) / ((performance.now() - fullStarted) / 1000));
+    const fullSteal = fullMachine().stealPercent;
 
+    // Like kubectl, each page is parsed before the next is asked for; `requestMs` leaves the
+    // client's parsing out.
     const pagedJson: number[] = [];
     const pagedTable: number[] = [];
+    const pagedJsonRequests: number[] = [];
+    const pagedTableRequests: number[] = [];
     let pagedShape = { items: 0, pages: 0 };
     let tableShape = { items: 0, pages: 0 };
     for (let r = 0; r < PAGED_RUNS; r++) {
       const j = await pagedList(admin, 'application/json');
       pagedJson.push(j.ms);
+      pagedJsonRequests.push(j.requestMs);
       pagedShape = { items: j.items, pages: j.pages };
       const t = await pagedList(admin, TABLE_ACCEPT);
       pagedTable.push(t.ms);
+      pagedTableRequests.push(t.requestMs);
       tableShape = { items: t.items, pages: t.pages };
     }
 
     const result = {
       benchmark: 'api-latency',
+      host: hostAtStart,
       transport: 'https, client certificate, keep-alive, one connection per client',
       datastore: 'sqlite',
       clients: CLIENTS,
@@ -182,11 +202,13 @@ async function main(): Promise<void> {
         pods: fullItems,
         responseMiB: round(fullBytes / 1048576),
         serverCpuPercent: fullCpuPercent,
+        serverCpuMsPerList: round((1000 * fullCpu) / FULL_LIST_RUNS, 1),
+        stealPercent: fullSteal,
       },
       pagedList: {
         limit: PAGE_LIMIT,
-        json: { ...summarize(pagedJson), ...pagedShape },
-        kubectlTable: { ...summarize(pagedTable), ...tableShape },
+        json: { ...summarize(pagedJson), requestMsP50: summarize(pagedJsonRequests).p50ms, ...pagedShape },
+        kubectlTable: { ...summarize(pagedTable), requestMsP50: summarize(pagedTableRequests).p50ms, ...tableShape },
       },
       serverMemoryAfter: memoryMiB(cluster.pid),
       targets: {

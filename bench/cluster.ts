@@ -1,9 +1,9 @@
 // Starts the real `coxswain up` (sqlite, HTTPS, client-certificate auth) as a child process
 // on a temporary data dir, and talks to it with node's https over loopback.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
@@ -34,7 +34,12 @@ export interface StartOptions {
 export async function startCluster(opts: StartOptions = {}): Promise<BenchCluster> {
   const dataDir = mkdtempSync(join(tmpdir(), 'coxswain-bench-'));
   const extra = [...(opts.nodeArgs ?? []), ...(process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
-  const child = spawn(process.execPath, [...extra, CLI, 'up', '--data-dir', dataDir, '--port', '0', '--bind-address', '127.0.0.1'], {
+  const argv = [process.execPath, ...extra, CLI, 'up', '--data-dir', dataDir, '--port', '0', '--bind-address', '127.0.0.1'];
+  // taskset execs node in place, so the child's PID is the server's.
+  const pin = pinning();
+  const [command, ...args] = pin ? ['taskset', '-c', pin.server, ...argv] : argv;
+  if (pin) spawnSync('taskset', ['-a', '-p', '-c', pin.client, String(process.pid)], { stdio: 'ignore' });
+  const child = spawn(command!, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, CI: '1' },
   });
@@ -192,3 +197,45 @@ export async function runConcurrently(clients: BenchClient[], count: number, op:
   );
   return (performance.now() - started) / 1000;
 }
+
+/**
+ * Unless BENCH_PIN=0, with two or more CPUs the server gets CPU 0 and this load generator the
+ * others, so the two do not take turns on one core and the figures are about the server.
+ */
+export function pinning(): { server: string; client: string } | undefined {
+  const n = os.cpus().length;
+  if (process.env.BENCH_PIN === '0' || n < 2 || !existsSync('/usr/bin/taskset')) return undefined;
+  return { server: '0', client: n === 2 ? '1' : `1-${n - 1}` };
+}
+
+export interface HostInfo {
+  cpus: number;
+  cpuModel: string;
+  node: string;
+  pinned: { server: string; client: string } | null;
+  loadAvg1m: number;
+}
+
+/** What the figures were measured on: the load generator shares the machine with the server. */
+export function hostInfo(): HostInfo {
+  const cpus = os.cpus();
+  return { cpus: cpus.length, cpuModel: cpus[0]?.model ?? 'unknown', node: process.version, pinned: pinning() ?? null, loadAvg1m: round2(os.loadavg()[0]!) };
+}
+
+/**
+ * Starts a sample of machine-wide CPU use; the returned function gives, since then, how busy
+ * all CPUs were and how much time the hypervisor stole (both in % of all CPU time).
+ */
+export function machineCpuSample(): () => { busyPercent: number; stealPercent: number } {
+  const read = () => readFileSync('/proc/stat', 'utf8').split('\n')[0]!.split(/\s+/).slice(1).map(Number);
+  const before = read();
+  return () => {
+    const d = read().map((x, i) => x - before[i]!);
+    const total = d.reduce((a, b) => a + b, 0) || 1;
+    // user nice system idle iowait irq softirq steal ...
+    const idle = d[3]! + d[4]!;
+    return { busyPercent: Math.round((100 * (total - idle)) / total), stealPercent: round2((100 * d[7]!) / total) };
+  };
+}
+
+const round2 = (x: number) => Math.round(x * 100) / 100;

@@ -3,7 +3,7 @@
 // RSS is reported alongside as the floor. Prints one JSON object.
 // Run: npx tsc -p . ; node dist/bench/idle-rss.js
 import { spawn } from 'node:child_process';
-import { BenchClient, memoryMiB, startCluster } from './cluster.js';
+import { BenchClient, hostInfo, memoryMiB, startCluster } from './cluster.js';
 
 const IDLE_MS = Number(process.env.BENCH_IDLE_MS ?? 10_000);
 const SETTLE_MS = 3_000;
@@ -28,6 +28,7 @@ async function bareNodeRss(): Promise<number> {
 }
 
 async function main(): Promise<void> {
+  const hostAtStart = hostInfo();
   const startedAt = performance.now();
   const cluster = await startCluster();
   const startupMs = Math.round(performance.now() - startedAt);
@@ -58,6 +59,7 @@ async function main(): Promise<void> {
     process.stdout.write(
       JSON.stringify({
         benchmark: 'idle-rss',
+        host: hostAtStart,
         datastore: 'sqlite',
         startupMs,
         bareNodeRssMiB: await bareNodeRss(),

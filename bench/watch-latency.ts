@@ -5,7 +5,7 @@
 // Run: npx tsc -p . ; node dist/bench/watch-latency.js
 import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
-import { BenchClient, cpuSeconds, memoryMiB, startCluster, type BenchCluster } from './cluster.js';
+import { BenchClient, hostInfo, machineCpuSample, cpuSeconds, memoryMiB, startCluster, type BenchCluster } from './cluster.js';
 import { podManifest } from './pod-body.js';
 import { round, summarize } from './stats.js';
 
@@ -95,6 +95,7 @@ class Watcher {
 }
 
 async function main(): Promise<void> {
+  const hostAtStart = hostInfo();
   const cluster = await startCluster();
   const writer = new BenchClient(cluster, WRITER_SOCKETS);
   const watchers: Watcher[] = [];
@@ -115,6 +116,7 @@ async function main(): Promise<void> {
     let lateStarts = 0;
     const cpu0 = cpuSeconds(cluster.pid);
     const clientCpu0 = process.cpuUsage();
+    const machine = machineCpuSample();
     const started = performance.now();
     for (let i = 0; i < WRITES; i++) {
       const due = started + (i * 1000) / RATE;
@@ -148,6 +150,7 @@ async function main(): Promise<void> {
     process.stdout.write(
       JSON.stringify({
         benchmark: 'watch-latency',
+        host: hostAtStart,
         transport: 'https watch streams, client certificate, one connection per watcher',
         watchers: WATCHERS,
         writesPerSec: RATE,
@@ -164,6 +167,7 @@ async function main(): Promise<void> {
         writeLatency: summarize(writeLatency),
         serverCpuPercent,
         clientCpuPercent,
+        machine: machine(),
         serverMemoryAfter: memoryMiB(cluster.pid),
         targets: { watchDeliveryP99ms: { target: 20, actual: round(delivery.p99ms), met: delivery.p99ms <= 20 } },
       }, null, 2) + '\n',

@@ -14,10 +14,23 @@ export interface Authenticator {
 
 export const ANONYMOUS: UserInfo = { name: 'system:anonymous', groups: ['system:unauthenticated'] };
 
-/** Reads CN (user) and O (groups) from a client certificate that chained to our CA. */
+/**
+ * Reads CN (user) and O (groups) from a client certificate that chained to our CA. The
+ * certificate is fixed for a connection, so the user is remembered per socket.
+ */
 export class ClientCertAuthenticator implements Authenticator {
+  private readonly bySocket = new WeakMap<object, UserInfo | null>();
+
   authenticate(req: IncomingMessage): UserInfo | undefined {
     const socket = req.socket as TLSSocket;
+    const known = this.bySocket.get(socket);
+    if (known !== undefined) return known ?? undefined;
+    const user = this.fromCertificate(socket);
+    this.bySocket.set(socket, user ?? null);
+    return user;
+  }
+
+  private fromCertificate(socket: TLSSocket): UserInfo | undefined {
     if (typeof socket.getPeerCertificate !== 'function' || !socket.authorized) return undefined;
     const cert = socket.getPeerCertificate();
     if (!cert || !cert.subject) return undefined;

@@ -9,6 +9,7 @@ import {
   UnsupportedMediaTypeError,
 } from '../api/errors.js';
 import { statusFor, toApiError } from './status.js';
+import { decodeProtobufObject, isProtobufMediaType } from './protobuf/index.js';
 
 /** As upstream: request bodies are limited to 3 MiB. */
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
@@ -43,9 +44,11 @@ export function mediaType(header: string | undefined): string {
   return (header ?? '').split(';')[0].trim().toLowerCase();
 }
 
-/** Decodes a JSON or YAML body into a plain object; errors are 400 (415 for unknown formats). */
+/** Decodes a JSON, YAML or Kubernetes protobuf body into a plain object; errors are 400 (415 for unknown formats). */
 export function decodeBody(body: Buffer, contentType: string | undefined): unknown {
   const type = mediaType(contentType);
+  // kubectl ≥ 1.32 sends protobuf for `kubectl create <kind>`, with no JSON fallback.
+  if (isProtobufMediaType(contentType ?? '')) return decodeProtobufObject(body).object;
   const text = body.toString('utf8');
   if (text.trim() === '') throw new BadRequestError('the request body is empty');
   if (type === 'application/yaml' || type === 'application/apply-patch+yaml') {

@@ -1,6 +1,7 @@
 // What the registry does to objects around create and update, independent of the kind's
 // own defaulting and validation: system metadata, generation, status handling.
 import { randomBytes, randomUUID } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import type { KindDef, KubeObject } from '../api/kinds.js';
 
 /** RFC 3339 with second precision, as metav1.Time serializes. */
@@ -39,6 +40,7 @@ export function prepareForCreate(def: KindDef, obj: KubeObject): void {
   } else {
     delete meta.generation;
   }
+  dropEmptyMetadata(meta);
 }
 
 /**
@@ -61,6 +63,20 @@ export function prepareForUpdate(def: KindDef, obj: KubeObject, old: KubeObject)
     if (specChanged(obj, old)) meta.generation += 1;
   } else {
     delete meta.generation;
+  }
+  dropEmptyMetadata(meta);
+}
+
+/**
+ * As upstream, where ObjectMeta's collections are `omitempty`: a map or list emptied by a
+ * patch (e.g. `kubectl annotate x key-` on the last annotation) is not stored or served.
+ */
+function dropEmptyMetadata(meta: Record<string, any>): void {
+  for (const field of ['labels', 'annotations', 'finalizers', 'ownerReferences', 'managedFields']) {
+    const v = meta[field];
+    if (v === null || (Array.isArray(v) ? v.length === 0 : typeof v === 'object' && v && Object.keys(v).length === 0)) {
+      delete meta[field];
+    }
   }
 }
 
@@ -85,12 +101,13 @@ function copyOrDelete(to: Record<string, any>, from: Record<string, any>, field:
   else to[field] = from[field];
 }
 
+/** Compares everything but metadata and status, ignoring key order (as apiequality.Semantic.DeepEqual). */
 function specChanged(a: KubeObject, b: KubeObject): boolean {
   const strip = (o: KubeObject) => {
     const { metadata: _m, status: _s, apiVersion: _a, kind: _k, ...rest } = o;
-    return JSON.stringify(rest);
+    return rest;
   };
-  return strip(a) !== strip(b);
+  return !isDeepStrictEqual(strip(a), strip(b));
 }
 
 /** Pod QoS class from requests and limits, as upstream's GetPodQOS computes it. */

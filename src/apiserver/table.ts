@@ -1,22 +1,24 @@
-// Server-side tables (meta.k8s.io/v1 Table) for `kubectl get`. Kinds with printer columns
-// get their own; others get upstream's default Name / Created At columns.
+// Server-side tables (meta.k8s.io/v1 Table) for `kubectl get`. Built-in kinds use upstream's
+// printers (./printers); others get upstream's default Name / Created At columns.
 import type { KindDef, KubeObject, PrinterColumn } from '../api/kinds.js';
+import { builtinPrinters } from './printers/index.js';
+import type { KindPrinter, RowCondition } from './printers/types.js';
+import { humanDuration, since } from './printers/time.js';
+
+export type { KindPrinter, RowPrinter } from './printers/types.js';
+export { humanDuration };
 
 export interface TableRow {
   cells: unknown[];
+  conditions?: RowCondition[];
   object?: unknown;
 }
 
 export interface TableOptions {
   /** None, Metadata (default) or Object, from the includeObject query parameter. */
   includeObject: string;
-}
-
-export type RowPrinter = (obj: KubeObject) => unknown[];
-
-export interface KindPrinter {
-  columns: PrinterColumn[];
-  row: RowPrinter;
+  /** The time ages are computed against (tests); defaults to now. */
+  now?: number;
 }
 
 const nameColumn: PrinterColumn = {
@@ -27,21 +29,20 @@ const nameColumn: PrinterColumn = {
 const defaultPrinter: KindPrinter = {
   columns: [
     nameColumn,
-    { name: 'Created At', type: 'date', format: '', priority: 0, description: 'CreationTimestamp is a timestamp representing the server time when this object was created.' },
+    { name: 'Created At', type: 'date', format: '', priority: 0, description: 'CreationTimestamp is a timestamp representing the server time when this object was created. It is not guaranteed to be set in happens-before order across separate operations. Clients may not set this value. It is represented in RFC3339 form and is in UTC.\n\nPopulated by the system. Read-only. Null for lists. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata' },
   ],
   row: (o) => [o.metadata?.name, o.metadata?.creationTimestamp],
 };
 
-const printers = new Map<string, KindPrinter>();
+const printers = new Map<string, KindPrinter>(builtinPrinters.map((p) => [`${p.group}/${p.resource}`, p.printer]));
 
-/** Registers the printer for a group/resource (issue 3 fills in every built-in kind). */
+/** Registers (or replaces) the printer for a group/resource. */
 export function registerPrinter(group: string, resource: string, printer: KindPrinter): void {
   printers.set(`${group}/${resource}`, printer);
 }
 
-export function printerFor(def: KindDef & { tablePrinter?: KindPrinter }): KindPrinter {
-  // Custom resources carry their own (per-version) printer built from the CRD.
-  return def.tablePrinter ?? printers.get(`${def.group}/${def.resource}`) ?? defaultPrinter;
+export function printerFor(def: KindDef): KindPrinter {
+  return printers.get(`${def.group}/${def.resource}`) ?? defaultPrinter;
 }
 
 export function toTable(
@@ -52,8 +53,11 @@ export function toTable(
   withColumns = true,
 ): Record<string, unknown> {
   const printer = printerFor(def);
+  const now = opts.now ?? Date.now();
   const rows: TableRow[] = objects.map((o) => {
-    const row: TableRow = { cells: printer.row(o) };
+    const row: TableRow = { cells: printer.row(o, now) };
+    const conditions = printer.conditions?.(o);
+    if (conditions) row.conditions = conditions;
     if (opts.includeObject === 'Object') row.object = o;
     else if (opts.includeObject !== 'None') row.object = partialMetadata(o);
     return row;
@@ -73,48 +77,7 @@ export function age(o: KubeObject): string | undefined {
   return o.metadata?.creationTimestamp;
 }
 
-registerPrinter('', 'namespaces', {
-  columns: [
-    nameColumn,
-    { name: 'Status', type: 'string', description: 'The status of the namespace' },
-    { name: 'Age', type: 'string', description: 'CreationTimestamp is a timestamp representing the server time when this object was created.' },
-  ],
-  row: (o) => [o.metadata?.name, o.status?.phase ?? '', humanAge(o)],
-});
-
 /** Upstream's duration.HumanDuration of the object's age. */
 export function humanAge(o: KubeObject, now = Date.now()): string {
-  const ts = o.metadata?.creationTimestamp;
-  if (!ts) return '<unknown>';
-  return humanDuration(now - Date.parse(ts));
-}
-
-export function humanDuration(ms: number): string {
-  const seconds = Math.floor(ms / 1000);
-  if (seconds < -1) return '<invalid>';
-  if (seconds < 0) return '0s';
-  if (seconds < 60 * 2) return `${seconds}s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 10) {
-    const s = seconds % 60;
-    return s === 0 ? `${minutes}m` : `${minutes}m${s}s`;
-  }
-  if (minutes < 60 * 3) return `${minutes}m`;
-  const hours = Math.floor(minutes / 60);
-  if (hours < 8) {
-    const m = minutes % 60;
-    return m === 0 ? `${hours}h` : `${hours}h${m}m`;
-  }
-  if (hours < 48) return `${hours}h`;
-  if (hours < 24 * 8) {
-    const h = hours % 24;
-    return h === 0 ? `${Math.floor(hours / 24)}d` : `${Math.floor(hours / 24)}d${h}h`;
-  }
-  if (hours < 24 * 365 * 2) return `${Math.floor(hours / 24)}d`;
-  if (hours < 24 * 365 * 8) {
-    const y = Math.floor(hours / 24 / 365);
-    const d = Math.floor(hours / 24) % 365;
-    return d === 0 ? `${y}y` : `${y}y${d}d`;
-  }
-  return `${Math.floor(hours / 24 / 365)}y`;
+  return since(o.metadata?.creationTimestamp, now);
 }

@@ -35,7 +35,8 @@ export function decodeKeyValue(kv: KeyValue, rv = kv.modRevision): CachedObject 
 
 export class WatchCache {
   private readonly items = new Map<string, CachedObject>();
-  private sortedKeys: string[] | undefined;
+  /** Keys in order, kept sorted on every add and delete so lists need no sort. */
+  private readonly sortedKeys: string[] = [];
   private readonly window: CacheEvent[] = [];
   /** Events with rv > windowStart are all in `window`. */
   private windowStart = 0;
@@ -53,7 +54,11 @@ export class WatchCache {
 
   async start(): Promise<void> {
     const listed = await this.store.list(this.prefix);
-    for (const kv of listed.kvs) this.items.set(kv.key, decodeKeyValue(kv));
+    for (const kv of listed.kvs) {
+      this.items.set(kv.key, decodeKeyValue(kv));
+      this.sortedKeys.push(kv.key);
+    }
+    this.sortedKeys.sort();
     this.revision = listed.revision;
     this.windowStart = listed.revision;
     this.storeWatch = await this.store.watch(
@@ -107,13 +112,30 @@ export class WatchCache {
     return this.items.get(key);
   }
 
-  /** Current objects under a sub-prefix (e.g. one namespace), in key order. */
-  list(subPrefix = this.prefix): CachedObject[] {
-    const keys = this.keysInOrder();
-    if (subPrefix === this.prefix) return keys.map((k) => this.items.get(k)!);
+  /**
+   * Current objects under a sub-prefix (e.g. one namespace), in key order, after
+   * `startAfter` when given, at most `limit` when given (0: all).
+   */
+  list(subPrefix = this.prefix, startAfter = '', limit = 0): CachedObject[] {
+    const keys = this.sortedKeys;
+    const from = startAfter > subPrefix ? startAfter + '\u0000' : subPrefix;
     const out: CachedObject[] = [];
-    for (const k of keys) if (k.startsWith(subPrefix)) out.push(this.items.get(k)!);
+    for (let i = lowerBound(keys, from); i < keys.length; i++) {
+      const k = keys[i];
+      if (!k.startsWith(subPrefix)) break;
+      out.push(this.items.get(k)!);
+      if (limit > 0 && out.length === limit) break;
+    }
     return out;
+  }
+
+  /** Number of objects under a sub-prefix after `startAfter`. */
+  count(subPrefix = this.prefix, startAfter = ''): number {
+    const keys = this.sortedKeys;
+    const from = startAfter > subPrefix ? startAfter + '\u0000' : subPrefix;
+    const start = lowerBound(keys, from);
+    const end = lowerBound(keys, prefixEnd(subPrefix));
+    return Math.max(0, end - start);
   }
 
   get size(): number {
@@ -133,11 +155,6 @@ export class WatchCache {
     return () => this.listeners.delete(listener);
   }
 
-  private keysInOrder(): string[] {
-    if (!this.sortedKeys) this.sortedKeys = [...this.items.keys()].sort();
-    return this.sortedKeys;
-  }
-
   /** The store has delivered every change of this prefix up to `rv`. */
   private progress(rv: number): void {
     if (rv <= this.revision) return;
@@ -154,12 +171,14 @@ export class WatchCache {
         const last = prev ?? decodeKeyValue(e.prevKv ?? e.kv);
         // As upstream: a DELETED event carries the last state with the deletion's resourceVersion.
         const object = withRv(last, rv);
-        this.items.delete(e.kv.key);
-        this.sortedKeys = undefined;
+        if (this.items.delete(e.kv.key)) {
+          const i = lowerBound(this.sortedKeys, e.kv.key);
+          if (this.sortedKeys[i] === e.kv.key) this.sortedKeys.splice(i, 1);
+        }
         ev = { type: 'DELETED', object, prev: last, rv };
       } else {
         const object = decodeKeyValue(e.kv);
-        if (!prev) this.sortedKeys = undefined;
+        if (!prev) this.sortedKeys.splice(lowerBound(this.sortedKeys, e.kv.key), 0, e.kv.key);
         this.items.set(e.kv.key, object);
         ev = { type: prev ? 'MODIFIED' : 'ADDED', object, prev, rv };
       }
@@ -185,4 +204,21 @@ function withRv(o: CachedObject, rv: number): CachedObject {
   const obj = structuredClone(o.obj);
   obj.metadata!.resourceVersion = String(rv);
   return { key: o.key, obj, json: JSON.stringify(obj), rv };
+}
+
+/** First index whose key is >= `key` (keys sorted by code unit, as JS compares strings). */
+function lowerBound(keys: string[], key: string): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (keys[mid] < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/** The smallest string greater than every string starting with `prefix`. */
+function prefixEnd(prefix: string): string {
+  return prefix.slice(0, -1) + String.fromCharCode(prefix.charCodeAt(prefix.length - 1) + 1);
 }

@@ -334,8 +334,12 @@ export class RestHandler {
       } else if (info.subresource === 'finalize') {
         next = { ...structuredClone(current), spec: { ...(current.spec ?? {}), finalizers: next.spec?.finalizers ?? [] } };
       } else {
-        prepareForUpdate(def, next, current);
+        // As upstream, defaults apply when the body is decoded, before the strategy compares
+        // old and new spec for generation; the uid goes first as defaults may derive from it
+        // (a Job's generated selector).
+        (next.metadata ??= {}).uid = current.metadata?.uid;
         def.applyDefaults?.(next);
+        prepareForUpdate(def, next, current);
       }
       if (pinnedRv) next.metadata!.resourceVersion = pinnedRv;
       else delete next.metadata!.resourceVersion;

@@ -2,7 +2,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KindDef, KubeObject } from '../../api/kinds.js';
 import { apiVersionOf } from '../../api/kinds.js';
-import { BadRequestError } from '../../api/errors.js';
+import { BadRequestError, GoneError } from '../../api/errors.js';
+import { statusFor } from '../status.js';
 import type { ResourceStore } from '../resource-store.js';
 import type { CacheEvent, CachedObject } from '../watch-cache.js';
 import { servedAsStored, toServedVersion } from '../resources.js';
@@ -26,6 +27,11 @@ export interface WatchRequest {
 /** As upstream's --min-request-timeout: watches without a timeout end after 30–60 minutes. */
 const MIN_REQUEST_TIMEOUT_S = 1800;
 const BOOKMARK_INTERVAL_MS = 60_000;
+const WATCH_HEADERS = {
+  'Content-Type': 'application/json',
+  'Transfer-Encoding': 'chunked',
+  'Cache-Control': 'no-cache, private',
+};
 
 export async function serveWatch(w: WatchRequest): Promise<void> {
   const { res, store, def } = w;
@@ -46,20 +52,27 @@ export async function serveWatch(w: WatchRequest): Promise<void> {
   const pending: CacheEvent[] = [];
   let ready = false;
   let closed = false;
-  const unsubscribe = store.cache.watchFrom(startRv, (ev) => {
-    if (closed) return;
-    if (!ready) pending.push(ev);
-    else deliver(ev);
-  });
+  let unsubscribe: () => void;
+  try {
+    unsubscribe = store.cache.watchFrom(startRv, (ev) => {
+      if (closed) return;
+      if (!ready) pending.push(ev);
+      else deliver(ev);
+    });
+  } catch (err) {
+    if (!(err instanceof GoneError)) throw err;
+    // As upstream's cacher: once the request and its resourceVersion parse, a version older
+    // than the cache's window is one ERROR event (a 410 Expired Status) on a 200 stream, which
+    // then ends; clients such as client-go's reflector then relist.
+    res.writeHead(200, WATCH_HEADERS);
+    res.end(`{"type":"ERROR","object":${JSON.stringify(statusFor(err))}}\n`);
+    return;
+  }
   if (!rvParam || rvParam === '0' || sendInitial) {
     for (const o of store.cache.list(prefix)) if (!w.filter || w.filter(o.obj)) initial.push(o);
   }
 
-  res.writeHead(200, {
-    'Content-Type': 'application/json',
-    'Transfer-Encoding': 'chunked',
-    'Cache-Control': 'no-cache, private',
-  });
+  res.writeHead(200, WATCH_HEADERS);
   res.flushHeaders();
 
   let lastRv = startRv;
