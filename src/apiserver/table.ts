@@ -41,8 +41,9 @@ export function registerPrinter(group: string, resource: string, printer: KindPr
   printers.set(`${group}/${resource}`, printer);
 }
 
-export function printerFor(def: KindDef): KindPrinter {
-  return printers.get(`${def.group}/${def.resource}`) ?? defaultPrinter;
+export function printerFor(def: KindDef & { tablePrinter?: KindPrinter }): KindPrinter {
+  // Custom resources carry their own (per-version) printer built from the CRD.
+  return def.tablePrinter ?? printers.get(`${def.group}/${def.resource}`) ?? defaultPrinter;
 }
 
 export function toTable(

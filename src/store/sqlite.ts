@@ -10,11 +10,16 @@
 // that row is a deletion (what etcd keeps), so (a) any revision >= compacted can be rebuilt
 // from the log alone and (b) every retained row's `prev_rev` still resolves.
 //
-// This process is the only writer (locking_mode=EXCLUSIVE), so revisions come from an
-// in-memory counter and every write is one short synchronous transaction.
+// This store is the only writer of its file — the data dir's pid lock
+// (src/cli/data-dir-lock.ts) keeps a second server out — so revisions come from an
+// in-memory counter and every write is one short synchronous transaction. The file is not
+// opened with locking_mode=EXCLUSIVE only so that a second, read-only connection on a
+// worker thread can run WAL checkpoints off the event loop (sqlite-checkpointer.ts); that
+// connection never writes rows.
 
 import Database from 'better-sqlite3';
 import { CompactionTimer, realIntervalClock, type IntervalClock } from './compaction-timer.js';
+import { WalCheckpointer, type CheckpointResult, type WalCheckpointerOptions } from './sqlite-checkpointer.js';
 import {
   CompactedError,
   KeyExistsError,
@@ -46,6 +51,8 @@ export interface SqliteStoreOptions {
    * state dies with a power loss anyway, so 'normal' is the right default.
    */
   synchronous?: 'normal' | 'full';
+  /** Background WAL checkpoints (period, early trigger); see sqlite-checkpointer.ts. */
+  checkpoint?: WalCheckpointerOptions;
 }
 
 const DEFAULT_COMPACT_INTERVAL = 5 * 60 * 1000;
@@ -102,6 +109,7 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly hub = new WatchHub();
   private readonly compactionTimer: CompactionTimer;
+  private readonly checkpointer: WalCheckpointer;
   private revision: number;
   private compacted: number;
   private compacting: Promise<void> = Promise.resolve();
@@ -116,7 +124,10 @@ export class SqliteStore implements Store {
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma(`synchronous = ${opts.synchronous === 'full' ? 'FULL' : 'NORMAL'}`);
-    this.db.pragma('locking_mode = EXCLUSIVE');
+    // No checkpoint inside a commit: the checkpointer runs them on a worker thread.
+    this.db.pragma('wal_autocheckpoint = 0');
+    // After a burst, the WAL file is cut back to this size when it is next reset.
+    this.db.pragma('journal_size_limit = 67108864');
     this.db.pragma('cache_size = -65536');
     this.db.exec(SCHEMA);
 
@@ -219,6 +230,9 @@ export class SqliteStore implements Store {
       () => {},
     );
     this.compactionTimer.start();
+    this.checkpointer = new WalCheckpointer(db, path, opts.checkpoint);
+    // An in-memory database has no WAL and no file a second connection could open.
+    if (path !== ':memory:' && path !== '') this.checkpointer.start();
   }
 
   async get(key: string): Promise<KeyValue | undefined> {
@@ -254,6 +268,7 @@ export class SqliteStore implements Store {
     const rev = this.revision + 1;
     this.createTxn(key, value, rev);
     this.revision = rev;
+    this.checkpointer.noteWrite(key.length + value.length);
     const kv: KeyValue = { key, value, createRevision: rev, modRevision: rev };
     if (this.hub.size > 0) this.hub.publish({ type: 'put', kv: { ...kv } });
     return kv;
@@ -263,6 +278,7 @@ export class SqliteStore implements Store {
     const rev = this.revision + 1;
     const createRevision = this.updateTxn(key, value, expectedModRevision, rev);
     this.revision = rev;
+    this.checkpointer.noteWrite(key.length + value.length);
     const kv: KeyValue = { key, value, createRevision, modRevision: rev };
     if (this.hub.size > 0) {
       // The previous value is not read on the write path; fetch it from the log only when
@@ -276,6 +292,7 @@ export class SqliteStore implements Store {
     const rev = this.revision + 1;
     const deleted = this.deleteTxn(key, expectedModRevision, rev);
     this.revision = rev;
+    this.checkpointer.noteWrite(key.length);
     const prevKv = toKeyValue(key, deleted);
     const kv: KeyValue = { ...prevKv, modRevision: rev };
     if (this.hub.size > 0) this.hub.publish({ type: 'delete', kv: { ...kv }, prevKv });
@@ -312,12 +329,23 @@ export class SqliteStore implements Store {
     return this.compactionTimer.tick();
   }
 
+  /** Runs one WAL checkpoint now, on the checkpointer's worker when it has one (tests, benchmarks). */
+  checkpoint(): Promise<CheckpointResult> {
+    return this.checkpointer.checkpointNow();
+  }
+
+  /** Where WAL checkpoints run: 'worker' normally, 'fallback' (main thread) if the worker failed. */
+  get checkpointMode(): WalCheckpointer['state'] {
+    return this.checkpointer.state;
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     this.compactionTimer.stop();
     this.hub.closeAll(new Error('store closed'));
     await this.compacting;
+    await this.checkpointer.stop();
     this.db.close();
   }
 

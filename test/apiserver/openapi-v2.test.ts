@@ -103,7 +103,7 @@ test('the swagger document describes every served path and the definitions they 
     assert.ok(doc.definitions[r.slice('"$ref":"#/definitions/'.length, -1)], r);
   }
   assert.match(v2.etag, /^"[0-9A-F]{128}"$/);
-  assert.deepEqual(JSON.parse(v2.jsonText()), doc);
+  assert.deepEqual(JSON.parse(v2.jsonText().toString()), doc);
 });
 
 test('definitions match the upstream swagger, with Quantity as a string and IntOrString as int-or-string', () => {

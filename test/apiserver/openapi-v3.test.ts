@@ -34,7 +34,7 @@ test('discovery lists one document per served group/version, with a content hash
   const served = v3.serialized('apis/apps/v1')!;
   assert.equal(paths['apis/apps/v1']!.serverRelativeURL.split('hash=')[1], served.hash);
   assert.equal(served.etag, `"${served.hash}"`);
-  assert.deepEqual(JSON.parse(served.body), docOf('apis/apps/v1'));
+  assert.deepEqual(JSON.parse(served.body.toString()), docOf('apis/apps/v1'));
 });
 
 test('documents are looked up by their discovery path; unknown paths give undefined', () => {

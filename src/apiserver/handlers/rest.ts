@@ -31,6 +31,9 @@ import { serveWatch } from './watch.js';
 import { decodeContinue, encodeContinue } from '../continue-token.js';
 import type { SchemaChecker } from '../schema-check.js';
 import { isCustomKind, pruneCustomResource } from '../crd/crd-kinds.js';
+import { applyConfiguration, applyTypeFor, ApplyTypes, fieldManagerName, resetFieldsFor, updateManagedFields, type ApplyType } from '../apply/index.js';
+import { builtinDefinitions } from '../openapi/index.js';
+import { parse as parseYaml } from 'yaml';
 import { CRD_CLEANUP_FINALIZER } from '../crd/crd-controller.js';
 
 export interface RestDeps {
@@ -278,15 +281,26 @@ export class RestHandler {
         { type: 'FieldValueRequired', field: 'metadata.name', message: 'Required value: name or generateName is required' },
       ]);
     }
+    void ns;
+    await this.finishCreate(c, input, (obj) => updateManagedFields({
+      old: undefined, updated: obj, manager: this.manager(c), apiVersion: apiVersionOf(c.def), type: applyType(c.def),
+    }));
+  }
+
+  /** Defaults, validates, admits and stores a new object; `track` records its managedFields. */
+  private async finishCreate(c: Call, input: KubeObject, track: (obj: KubeObject) => KubeObject): Promise<void> {
     prepareForCreate(c.def, input);
     c.def.applyDefaults?.(input);
     this.validate(c, input);
-    await this.runAdmission(c, 'CREATE', input, undefined, meta.name);
-    const stored = toStorageVersion(c.def, input);
-    if (isDryRun(c.query)) return this.sendObj(c, 201, input);
-    void ns;
-    const created = await c.store.create(stored);
+    await this.runAdmission(c, 'CREATE', input, undefined, input.metadata!.name);
+    const tracked = track(input);
+    if (isDryRun(c.query)) return this.sendObj(c, 201, tracked);
+    const created = await c.store.create(toStorageVersion(c.def, tracked));
     this.sendOne(c, 201, created);
+  }
+
+  private manager(c: Call): string {
+    return fieldManagerName(c.query.get('fieldManager') ?? undefined, c.req.headers['user-agent']);
   }
 
   private async update(c: Call): Promise<void> {
@@ -304,6 +318,10 @@ export class RestHandler {
   private async patch(c: Call): Promise<void> {
     const body = await readBody(c.req);
     const type = mediaType(c.req.headers['content-type']);
+    if (type === 'application/apply-patch+yaml') return this.apply(c, body);
+    if (c.query.has('force')) {
+      throw new InvalidError('PatchOptions', 'meta.k8s.io', '', [{ type: 'FieldValueForbidden', field: 'force', message: 'Forbidden: may not be specified for non-apply patch' }]);
+    }
     await this.writeUpdate(c, (current) => {
       const patched = applyPatch(type, current, body, `${c.def.group}/${c.def.version}/${c.def.kind}`);
       this.checkSchema(c, patched);
@@ -312,10 +330,56 @@ export class RestHandler {
   }
 
   /**
+   * Server-side apply: the configuration's fields become the manager's; conflicts with other
+   * managers are 409 unless forced. Applying to a missing object creates it.
+   */
+  private async apply(c: Call, body: Buffer): Promise<void> {
+    const manager = c.query.get('fieldManager');
+    if (!manager) {
+      throw new InvalidError('PatchOptions', 'meta.k8s.io', '', [{ type: 'FieldValueRequired', field: 'fieldManager', message: 'Required value: is required for apply patch' }]);
+    }
+    let applied: unknown;
+    try {
+      applied = parseYaml(body.toString('utf8'), { maxAliasCount: 100 });
+    } catch (e) {
+      throw new BadRequestError(`error decoding YAML: ${(e as Error).message.split('\n')[0]}`);
+    }
+    if (applied === null || typeof applied !== 'object' || Array.isArray(applied)) {
+      throw new BadRequestError('the apply configuration must be a YAML or JSON object');
+    }
+    const force = isTrue(c.query.get('force'));
+    const common = { manager, force, apiVersion: apiVersionOf(c.def), kind: c.def.kind, type: applyType(c.def) };
+    const exists = await c.store.getLatest(c.info.namespace, c.info.name).then(() => true, (e) => {
+      if (e instanceof NotFoundError) return false;
+      throw e;
+    });
+    if (!exists && !c.info.subresource) {
+      const config = structuredClone(applied) as KubeObject;
+      this.checkSchema(c, config);
+      const meta = (config.metadata ??= {});
+      if (meta.name && meta.name !== c.info.name) {
+        throw new BadRequestError(`the name of the object (${meta.name}) does not match the name on the URL (${c.info.name})`);
+      }
+      meta.name = c.info.name;
+      this.namespaceFor(c, config);
+      const { object } = applyConfiguration({ ...common, live: undefined, applied: config });
+      return this.finishCreate(c, structuredClone(object), (obj) => obj);
+    }
+    await this.writeUpdate(c, (current) => {
+      const config = structuredClone(applied) as KubeObject;
+      this.checkSchema(c, config);
+      return applyConfiguration({
+        ...common, live: current, applied: config, subresource: c.info.subresource || undefined,
+        ignored: resetFieldsFor(c.info.subresource || undefined, c.def.hasStatus === true),
+      }).object;
+    }, true, true);
+  }
+
+  /**
    * Shared path of update and patch: `produce` maps the current object (in the request's
    * version) to the desired one; then strategy, defaults, validation, admission, storage.
    */
-  private async writeUpdate(c: Call, produce: (current: KubeObject) => KubeObject, isPatch = false): Promise<void> {
+  private async writeUpdate(c: Call, produce: (current: KubeObject) => KubeObject, isPatch = false, isApply = false): Promise<void> {
     const { info, def } = c;
     const dryRun = isDryRun(c.query);
     let result: KubeObject | undefined;
@@ -346,6 +410,13 @@ export class RestHandler {
       if (next.metadata?.uid !== current.metadata?.uid && !info.subresource) next.metadata!.uid = current.metadata!.uid;
       this.validate(c, next, current);
       await this.runAdmission(c, 'UPDATE', next, current, info.name);
+      if (!isApply) {
+        next = updateManagedFields({
+          old: current, updated: next, manager: this.manager(c), apiVersion: apiVersionOf(def), type: applyType(def),
+          subresource: info.subresource || undefined, ignored: resetFieldsFor(info.subresource || undefined, def.hasStatus === true),
+        });
+        if (pinnedRv) next.metadata!.resourceVersion = pinnedRv;
+      }
       deleteAfter = readyToDelete(def, next);
       result = next;
       if (dryRun) return storedCurrent; // unchanged: nothing is written
@@ -392,12 +463,16 @@ export class RestHandler {
       if (pinned && pinned !== currentScale.metadata?.resourceVersion) {
         throw new ConflictError(def.resource, def.group, info.name, 'the object has been modified; please apply your changes to the latest version and try again');
       }
-      const next = structuredClone(current);
+      let next = structuredClone(current);
       setPath(next, def.scale!.specReplicasPath, replicas ?? 0);
       prepareForUpdate(def, next, current);
       delete next.metadata!.resourceVersion;
       this.validate(c, next, current);
       await this.runAdmission(c, 'UPDATE', next, current, info.name);
+      // As upstream: a scale write owns the replicas field of the main object.
+      next = updateManagedFields({
+        old: current, updated: next, manager: this.manager(c), apiVersion: apiVersionOf(def), type: applyType(def), subresource: 'scale',
+      });
       result = next;
       return dryRun ? storedCurrent : toStorageVersion(def, next);
     });
@@ -526,6 +601,24 @@ export class RestHandler {
     // As upstream: RFC 7234 warn-code 299, agent "-", quoted text.
     return { Warning: c.warnings.map((w) => `299 - ${JSON.stringify(w)}`).join(', ') };
   }
+}
+
+let crdApplyTypes: ApplyTypes | undefined;
+const applyTypes = new WeakMap<KindDef, ApplyType>();
+
+/** The schema server-side apply and managedFields follow for a kind. */
+function applyType(def: KindDef): ApplyType {
+  let t = applyTypes.get(def);
+  if (!t) {
+    if (isCustomKind(def)) {
+      crdApplyTypes ??= new ApplyTypes(builtinDefinitions());
+      t = def.schema ? crdApplyTypes.forSchema(def.schema as Record<string, unknown>) : crdApplyTypes.forKind(def.group, def.version, def.kind);
+    } else {
+      t = applyTypeFor(def.group, def.version, def.kind);
+    }
+    applyTypes.set(def, t);
+  }
+  return t;
 }
 
 interface DeleteOptions {

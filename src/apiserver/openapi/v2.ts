@@ -34,20 +34,42 @@ export function wantsOpenApiV2Protobuf(accept: string | undefined): boolean {
 }
 
 export interface OpenApiV2 {
-  /** The Swagger document. */
+  /** The Swagger document (built afresh unless the one just hashed is still alive). */
   json(): object;
-  /** The Swagger document, serialised (built once). */
-  jsonText(): string;
-  /** The gnostic protobuf encoding of the same document (built once, on first use). */
+  /** The Swagger document, serialised as UTF-8 JSON (built on first use, then kept). */
+  jsonText(): Buffer;
+  /** The gnostic protobuf encoding of the same document (built on first use, then kept). */
   protobuf(): Uint8Array;
   /** Strong ETag (quoted) of the document; the same for both encodings' content. */
   etag: string;
 }
 
+/**
+ * Only serialised forms are kept. The object tree is built once to compute the ETag and
+ * held through a WeakRef: a caller that asks for the protobuf in the same turn (the
+ * /openapi/v2 handler does) reuses it, and afterwards it is garbage; a later request for a
+ * form not built yet rebuilds the tree (same kinds, same document).
+ */
 export function buildOpenApiV2(kinds: readonly KindDef[], defs: DefinitionSet = new DefinitionSet(kinds)): OpenApiV2 {
+  const build = () => swaggerDocument(kinds, defs);
+  const first = build();
+  const etag = `"${createHash('sha512').update(JSON.stringify(first)).digest('hex').toUpperCase()}"`;
+  const tree = new WeakRef(first);
+  const doc = () => tree.deref() ?? build();
+  let text: Buffer | undefined;
+  let proto: Uint8Array | undefined;
+  return {
+    json: doc,
+    jsonText: () => (text ??= Buffer.from(JSON.stringify(doc()))),
+    protobuf: () => (proto ??= encodeOpenApiV2Document(doc())),
+    etag,
+  };
+}
+
+function swaggerDocument(kinds: readonly KindDef[], defs: DefinitionSet): object {
   const paths: PathSpec[] = uniqueGroupVersions(kinds).flatMap((gv) =>
     groupVersionPaths(gv.group, gv.version, defs.kinds.filter((k) => k.def.group === gv.group && k.def.version === gv.version)));
-  const doc = {
+  return {
     swagger: '2.0',
     info: { title: 'Kubernetes', version: 'unversioned' },
     paths: Object.fromEntries(paths.sort((a, b) => (a.path < b.path ? -1 : 1)).map((p) => [p.path, pathItem(p)])),
@@ -56,15 +78,6 @@ export function buildOpenApiV2(kinds: readonly KindDef[], defs: DefinitionSet = 
       BearerToken: { type: 'apiKey', description: 'Bearer Token authentication', name: 'authorization', in: 'header' },
     },
     security: [{ BearerToken: [] as string[] }],
-  };
-  const text = JSON.stringify(doc);
-  const etag = `"${createHash('sha512').update(text).digest('hex').toUpperCase()}"`;
-  let proto: Uint8Array | undefined;
-  return {
-    json: () => doc,
-    jsonText: () => text,
-    protobuf: () => (proto ??= encodeOpenApiV2Document(doc)),
-    etag,
   };
 }
 

@@ -23,41 +23,64 @@ export interface OpenApiV3Discovery {
 export interface OpenApiV3 {
   /** Body of GET /openapi/v3. */
   discovery(): OpenApiV3Discovery;
-  /** The document for a discovery path such as "api/v1" or "apis/apps/v1"; undefined if not served. */
+  /** The document for a discovery path such as "api/v1" or "apis/apps/v1" (parsed afresh); undefined if not served. */
   document(path: string): object | undefined;
-  /** The same document serialised, with its hash (for ?hash= and the ETag header). */
-  serialized(path: string): { body: string; hash: string; etag: string } | undefined;
+  /** The same document serialised (UTF-8 JSON), with its hash (for ?hash= and the ETag header). */
+  serialized(path: string): { body: Buffer; hash: string; etag: string } | undefined;
 }
 
+/**
+ * Documents are built one at a time, when first needed (the discovery list needs every
+ * document's hash), and only their serialised bytes are kept: the object trees are
+ * several times larger than the text, and the text is what clients are sent.
+ */
 export function buildOpenApiV3(kinds: readonly KindDef[], defs: DefinitionSet = new DefinitionSet(kinds)): OpenApiV3 {
-  const documents = new Map<string, { doc: object; body: string; hash: string }>();
-  for (const gv of uniqueGroupVersions(kinds)) {
-    const gvKinds = defs.kinds.filter((k) => k.def.group === gv.group && k.def.version === gv.version);
-    const paths = groupVersionPaths(gv.group, gv.version, gvKinds);
-    const doc = {
-      openapi: '3.0.0',
-      info: { title: 'Kubernetes', version: 'unversioned' },
-      paths: Object.fromEntries(paths.map((p) => [p.path, pathItem(p)])),
-      components: {
-        schemas: convertDefinitions(defs.subset(referencedDefinitions(paths))),
-        securitySchemes: {
-          BearerToken: { type: 'apiKey', description: 'Bearer Token authentication', name: 'authorization', in: 'header' },
-        },
-      },
-    };
-    const body = JSON.stringify(doc);
+  const groupVersions = new Map(uniqueGroupVersions(kinds).map((gv) => [gv.group ? `apis/${gv.group}/${gv.version}` : `api/${gv.version}`, gv]));
+  const built = new Map<string, { body: Buffer; hash: string; etag: string }>();
+  const build = (path: string) => {
+    let d = built.get(path);
+    if (d) return d;
+    const gv = groupVersions.get(path);
+    if (!gv) return undefined;
+    const body = Buffer.from(JSON.stringify(groupVersionDocument(gv.group, gv.version, defs)));
     const hash = createHash('sha512').update(body).digest('hex').toUpperCase();
-    documents.set(gv.group ? `apis/${gv.group}/${gv.version}` : `api/${gv.version}`, { doc, body, hash });
-  }
-  const discovery: OpenApiV3Discovery = {
-    paths: Object.fromEntries([...documents].map(([path, d]) => [path, { serverRelativeURL: `/openapi/v3/${path}?hash=${d.hash}` }])),
+    built.set(path, (d = { body, hash, etag: `"${hash}"` }));
+    return d;
   };
+  // Parsed documents are for callers inside this process (tests, tools); a WeakRef hands
+  // back the same object while one is still in use, without keeping it alive.
+  const parsed = new Map<string, WeakRef<object>>();
+  let discovery: OpenApiV3Discovery | undefined;
   return {
-    discovery: () => discovery,
-    document: (path) => documents.get(trimSlashes(path))?.doc,
-    serialized: (path) => {
-      const d = documents.get(trimSlashes(path));
-      return d && { body: d.body, hash: d.hash, etag: `"${d.hash}"` };
+    discovery: () => (discovery ??= {
+      paths: Object.fromEntries([...groupVersions.keys()].map((path) => [path, { serverRelativeURL: `/openapi/v3/${path}?hash=${build(path)!.hash}` }])),
+    }),
+    document: (path) => {
+      const key = trimSlashes(path);
+      const alive = parsed.get(key)?.deref();
+      if (alive) return alive;
+      const d = build(key);
+      if (!d) return undefined;
+      const doc = JSON.parse(d.body.toString('utf8')) as object;
+      parsed.set(key, new WeakRef(doc));
+      return doc;
+    },
+    serialized: (path) => build(trimSlashes(path)),
+  };
+}
+
+function groupVersionDocument(group: string, version: string, defs: DefinitionSet): object {
+  const gvKinds = defs.kinds.filter((k) => k.def.group === group && k.def.version === version);
+  const paths = groupVersionPaths(group, version, gvKinds);
+  return {
+    openapi: '3.0.0',
+    info: { title: 'Kubernetes', version: 'unversioned' },
+    paths: Object.fromEntries(paths.map((p) => [p.path, pathItem(p)])),
+    components: {
+      schemas: convertDefinitions(defs.subset(referencedDefinitions(paths))),
+      securitySchemes: {
+        BearerToken: { type: 'apiKey', description: 'Bearer Token authentication', name: 'authorization', in: 'header' },
+      },
     },
   };
 }

@@ -1,7 +1,7 @@
 // Pods: NAME READY STATUS RESTARTS AGE | IP NODE NOMINATED NODE READINESS GATES, with the STATUS
 // and RESTARTS logic of upstream printPod (Kubernetes 1.30).
 import { ageCol, definePrinter, nameCol, str } from './columns.js';
-import { age, since, timestampMs } from './time.js';
+import { age, humanDuration, timestampMs } from './time.js';
 import type { KindPrinter, KubeObject, RowCondition } from './types.js';
 
 /** node.NodeUnreachablePodReason: the node controller's reason for pods on a lost node. */
@@ -139,7 +139,7 @@ export function podSummary(pod: KubeObject, now: number): PodSummary {
   else if (pod.metadata?.deletionTimestamp) reason = 'Terminating';
 
   let restartsText = String(restarts);
-  if (restarts !== 0 && lastRestart !== 0) restartsText = `${restarts} (${since(new Date(lastRestart).toISOString(), now)} ago)`;
+  if (restarts !== 0 && lastRestart !== 0) restartsText = `${restarts} (${humanDuration(now - lastRestart)} ago)`;
 
   return { ready: `${readyContainers}/${totalContainers}`, status: reason, restarts: restartsText };
 }
