@@ -141,27 +141,19 @@ export class RestHandler {
         throw new ApiError(504, 'Timeout', `Too large resource version: ${wanted}, current: ${c.store.cache.rv}`, { retryAfterSeconds: 1 });
       }
     }
-    const listed = await c.store.list(c.info.namespace);
-    rv = cont ? rv! : listed.rv;
-    items = listed.items;
-    if (cont && listed.rv !== rv) {
-      // The collection changed since the first page; as upstream's cacher, serve the current
-      // state from the continuation key (consistency across pages is best effort here).
-      rv = listed.rv;
-    }
-    if (startAfter) items = items.filter((o) => o.key > startAfter);
-    if (filter) items = items.filter((o) => filter(o.obj));
+    // Pages come from the current cache state after the continuation key; when the collection
+    // changed since the first page the newer resourceVersion is reported (best effort, as the
+    // cacher serves continuations).
+    rv = c.store.cache.rv;
+    const page = pageFromCache(c.store, prefix, startAfter, limit, filter);
+    items = page.items;
     let next: string | undefined;
-    let remaining: number | undefined;
-    if (limit > 0 && items.length > limit) {
-      remaining = items.length - limit;
-      items = items.slice(0, limit);
-      next = encodeContinue(rv, items[items.length - 1].key, prefix);
-    }
+    const remaining = page.remaining;
+    if (page.more) next = encodeContinue(rv, items[items.length - 1].key, prefix);
     const meta: Record<string, unknown> = { resourceVersion: String(rv) };
     if (next) {
       meta.continue = next;
-      if (!filter) meta.remainingItemCount = remaining;
+      if (remaining !== undefined) meta.remainingItemCount = remaining;
     }
     if (c.neg.table) {
       const objs = items.map((o) => toServedVersion(c.def, o.obj));
@@ -619,6 +611,26 @@ function applyType(def: KindDef): ApplyType {
     applyTypes.set(def, t);
   }
   return t;
+}
+
+/**
+ * One page of a list from the watch cache: objects after `startAfter` (in key order) that
+ * pass the filter, at most `limit` (0: all). Without a filter the cache counts what is left.
+ */
+function pageFromCache(store: ResourceStore, prefix: string, startAfter: string, limit: number, filter: ObjectFilter | undefined): { items: CachedObject[]; more: boolean; remaining?: number } {
+  if (!filter) {
+    const items = store.cache.list(prefix, startAfter, limit > 0 ? limit + 1 : 0);
+    if (limit === 0 || items.length <= limit) return { items, more: false };
+    items.length = limit;
+    return { items, more: true, remaining: store.cache.count(prefix, items[limit - 1].key) };
+  }
+  const matched: CachedObject[] = [];
+  for (const o of store.cache.list(prefix, startAfter)) {
+    if (!filter(o.obj)) continue;
+    if (limit > 0 && matched.length === limit) return { items: matched, more: true };
+    matched.push(o);
+  }
+  return { items: matched, more: false };
 }
 
 interface DeleteOptions {

@@ -76,12 +76,15 @@ export async function serveWatch(w: WatchRequest): Promise<void> {
   res.flushHeaders();
 
   let lastRv = startRv;
+  // As upstream: a table watch sends the column definitions with its first event only.
+  let columnsSent = false;
   const write = (type: string, o: CachedObject | KubeObject, rv: number) => {
     lastRv = Math.max(lastRv, rv);
     let objectJson: string;
     if (w.table) {
       const served = 'json' in o ? toServedVersion(def, (o as CachedObject).obj) : (o as KubeObject);
-      objectJson = JSON.stringify(toTable(def, [served], w.table, { resourceVersion: String(rv) }, false));
+      objectJson = JSON.stringify(toTable(def, [served], w.table, { resourceVersion: String(rv) }, !columnsSent));
+      columnsSent = true;
     } else if ('json' in o && servedAsStored(def)) {
       objectJson = (o as CachedObject).json;
     } else {
