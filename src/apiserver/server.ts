@@ -19,6 +19,7 @@ import { Discovery } from './handlers/discovery.js';
 import { sendError, sendObject, sendRaw } from './http.js';
 import { noSchemaChecker, type SchemaChecker } from './schema-check.js';
 import { bootstrapCluster } from './bootstrap.js';
+import { dispatchLocal, LOCAL_USER, type LocalRequest, type LocalResponse } from './local.js';
 import { CrdController } from './crd/crd-controller.js';
 import { loadOpenApi, type OpenApiDocuments } from './openapi-routes.js';
 import type { Logger } from '../logger.js';
@@ -200,7 +201,14 @@ export class ApiServer {
     await this.crdController.idle();
   }
 
+  /** Serves a request from a component in this process (see local.ts). */
+  handleLocal(req: LocalRequest): Promise<LocalResponse> {
+    return dispatchLocal((r, s) => this.handle(r, s), req);
+  }
+
   private authenticate(req: IncomingMessage, path: string): UserInfo {
+    const local = (req as IncomingMessage & { [LOCAL_USER]?: UserInfo })[LOCAL_USER];
+    if (local) return local;
     const user = this.authenticator.authenticate(req);
     if (user) return user;
     // As upstream's system:public-info-viewer: health and version need no credentials.

@@ -30,21 +30,36 @@ export interface OpenApiV3 {
 }
 
 /**
- * Documents are built one at a time, when first needed (the discovery list needs every
- * document's hash), and only their serialised bytes are kept: the object trees are
- * several times larger than the text, and the text is what clients are sent.
+ * Documents are built one at a time, when first needed, and only their serialised bytes
+ * are kept: the object trees are several times larger than the text, and the text is what
+ * clients are sent. The discovery list needs every document's hash, but clients then fetch
+ * only a few documents, so a document hashed for the list is not kept; it is built again
+ * (to the same bytes) when it is first requested, and kept from then on.
  */
 export function buildOpenApiV3(kinds: readonly KindDef[], defs: DefinitionSet = new DefinitionSet(kinds)): OpenApiV3 {
   const groupVersions = new Map(uniqueGroupVersions(kinds).map((gv) => [gv.group ? `apis/${gv.group}/${gv.version}` : `api/${gv.version}`, gv]));
-  const built = new Map<string, { body: Buffer; hash: string; etag: string }>();
-  const build = (path: string) => {
-    let d = built.get(path);
-    if (d) return d;
+  const served = new Map<string, { body: Buffer; hash: string; etag: string }>();
+  const hashes = new Map<string, string>();
+  const serialize = (path: string): Buffer | undefined => {
     const gv = groupVersions.get(path);
-    if (!gv) return undefined;
-    const body = Buffer.from(JSON.stringify(groupVersionDocument(gv.group, gv.version, defs)));
-    const hash = createHash('sha512').update(body).digest('hex').toUpperCase();
-    built.set(path, (d = { body, hash, etag: `"${hash}"` }));
+    return gv && Buffer.from(JSON.stringify(groupVersionDocument(gv.group, gv.version, defs)));
+  };
+  const hashOf = (path: string): string | undefined => {
+    let hash = served.get(path)?.hash ?? hashes.get(path);
+    if (hash === undefined) {
+      const body = serialize(path);
+      if (!body) return undefined;
+      hashes.set(path, (hash = sha512(body)));
+    }
+    return hash;
+  };
+  const serialized = (path: string) => {
+    let d = served.get(path);
+    if (d) return d;
+    const body = serialize(path);
+    if (!body) return undefined;
+    const hash = sha512(body);
+    served.set(path, (d = { body, hash, etag: `"${hash}"` }));
     return d;
   };
   // Parsed documents are for callers inside this process (tests, tools); a WeakRef hands
@@ -53,20 +68,24 @@ export function buildOpenApiV3(kinds: readonly KindDef[], defs: DefinitionSet = 
   let discovery: OpenApiV3Discovery | undefined;
   return {
     discovery: () => (discovery ??= {
-      paths: Object.fromEntries([...groupVersions.keys()].map((path) => [path, { serverRelativeURL: `/openapi/v3/${path}?hash=${build(path)!.hash}` }])),
+      paths: Object.fromEntries([...groupVersions.keys()].map((path) => [path, { serverRelativeURL: `/openapi/v3/${path}?hash=${hashOf(path)!}` }])),
     }),
     document: (path) => {
       const key = trimSlashes(path);
       const alive = parsed.get(key)?.deref();
       if (alive) return alive;
-      const d = build(key);
+      const d = serialized(key);
       if (!d) return undefined;
       const doc = JSON.parse(d.body.toString('utf8')) as object;
       parsed.set(key, new WeakRef(doc));
       return doc;
     },
-    serialized: (path) => build(trimSlashes(path)),
+    serialized: (path) => serialized(trimSlashes(path)),
   };
+}
+
+function sha512(body: Buffer): string {
+  return createHash('sha512').update(body).digest('hex').toUpperCase();
 }
 
 function groupVersionDocument(group: string, version: string, defs: DefinitionSet): object {
