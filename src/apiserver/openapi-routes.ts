@@ -29,7 +29,7 @@ export function loadOpenApi(kinds: () => readonly KindDef[]): OpenApiRoutes {
           res.writeHead(304, { ETag: etag }).end();
           return true;
         }
-        if (wantsOpenApiV2Protobuf(accept)) sendRaw(res, 200, OPENAPI_V2_PROTOBUF_CONTENT_TYPE, Buffer.from(v2.protobuf()), { ETag: etag });
+        if (wantsOpenApiV2Protobuf(accept)) sendRaw(res, 200, OPENAPI_V2_PROTOBUF_CONTENT_TYPE, v2.protobuf() as Buffer, { ETag: etag });
         else sendRaw(res, 200, 'application/json', v2.jsonText(), { ETag: etag });
         return true;
       }

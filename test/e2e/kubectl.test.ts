@@ -77,6 +77,20 @@ describe('kubectl against coxswain up', () => {
         }
       });
 
+      it('creates with the imperative commands (protobuf bodies from kubectl 1.32 on)', async () => {
+        const extraNs = `imperative-${suffix}`;
+        assert.equal(await k.ok(['create', 'namespace', extraNs]), `namespace/${extraNs} created\n`);
+        assert.equal(await k.ok(['-n', extraNs, 'create', 'configmap', 'literal', '--from-literal=a=b']), 'configmap/literal created\n');
+        assert.equal(await k.ok(['-n', extraNs, 'create', 'secret', 'generic', 'token', '--from-literal=t=s3cret']), 'secret/token created\n');
+        assert.equal(await k.ok(['-n', extraNs, 'create', 'deployment', 'quick', '--image=nginx:1.27', '--replicas=2']), 'deployment.apps/quick created\n');
+        assert.equal(await k.ok(['-n', extraNs, 'get', 'configmap', 'literal', '-o', 'jsonpath={.data.a}']), 'b');
+        assert.equal(await k.ok(['-n', extraNs, 'get', 'secret', 'token', '-o', 'jsonpath={.data.t}']), Buffer.from('s3cret').toString('base64'));
+        const d = JSON.parse(await k.ok(['-n', extraNs, 'get', 'deployment', 'quick', '-o', 'json']));
+        assert.equal(d.spec.replicas, 2);
+        assert.deepEqual(d.spec.selector, { matchLabels: { app: 'quick' } });
+        assert.equal(d.spec.template.spec.containers[0].image, 'nginx:1.27');
+      });
+
       it('replaces with replace -f, keeping generation when the spec is unchanged', async () => {
         const replaceable = manifests.filter((m) => m.replaceable);
         const docs = replaceable.map((m) => {
@@ -247,6 +261,12 @@ describe('kubectl against coxswain up', () => {
           r.stderr.trim(),
           `The ConfigMap "Bad_Name" is invalid: metadata.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')`,
         );
+      });
+
+      it('refuses an invalid name given to an imperative create with the 422 message', async () => {
+        const r = await k.run(['-n', namespace, 'create', 'configmap', 'Bad_Name']);
+        assert.notEqual(r.code, 0);
+        assert.match(r.stderr, /^error: failed to create configmap: ConfigMap "Bad_Name" is invalid: metadata\.name: Invalid value: "Bad_Name": a lowercase RFC 1123 subdomain must consist of/);
       });
 
       it('refuses a kind the server does not serve', async () => {

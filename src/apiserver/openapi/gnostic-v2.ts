@@ -53,7 +53,10 @@ export function encodeOpenApiV2Document(doc: Json): Uint8Array {
     .strings(D.consumes, doc.consumes)
     .strings(D.produces, doc.produces);
   w.message(D.paths, (paths) => {
-    for (const [name, item] of Object.entries<Json>(doc.paths ?? {})) {
+    // `paths` may be an iterable of [path, item] entries, so a caller can build each path
+    // item as it is encoded instead of holding the whole tree.
+    const entries: Iterable<[string, Json]> = doc.paths?.[Symbol.iterator] ? doc.paths : Object.entries<Json>(doc.paths ?? {});
+    for (const [name, item] of entries) {
       paths.message(F.Paths.path, (n) => n.string(F.NamedX.name, name).message(F.NamedX.value, (p) => pathItem(p, item)));
     }
   });

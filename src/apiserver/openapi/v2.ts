@@ -7,6 +7,7 @@ import { encodeOpenApiV2Document } from './gnostic-v2.js';
 import {
   CONSUMES, groupVersionPaths, PATCH_TYPES, PRODUCES, PRODUCES_WATCH, type OperationSpec, type ParamSpec, type PathSpec,
 } from './operations.js';
+import { JsonBufferSink, writeMap, type JsonSink } from './json-writer.js';
 
 /** The media type clients ask for to get the protobuf form (gnostic openapi_v2.Document). */
 export const OPENAPI_V2_PROTOBUF = 'application/com.github.proto-openapi.spec.v2@v1.0+protobuf';
@@ -45,40 +46,72 @@ export interface OpenApiV2 {
 }
 
 /**
- * Only serialised forms are kept. The object tree is built once to compute the ETag and
- * held through a WeakRef: a caller that asks for the protobuf in the same turn (the
- * /openapi/v2 handler does) reuses it, and afterwards it is garbage; a later request for a
- * form not built yet rebuilds the tree (same kinds, same document).
+ * Only serialised forms are kept, and they are written path by path: the ETag is a hash
+ * fed piece by piece, the JSON text and the protobuf are built when first asked for. No
+ * whole object tree of the document is held (json() builds one for callers in process).
  */
 export function buildOpenApiV2(kinds: readonly KindDef[], defs: DefinitionSet = new DefinitionSet(kinds)): OpenApiV2 {
-  const build = () => swaggerDocument(kinds, defs);
-  const first = build();
-  const etag = `"${createHash('sha512').update(JSON.stringify(first)).digest('hex').toUpperCase()}"`;
-  const tree = new WeakRef(first);
-  const doc = () => tree.deref() ?? build();
+  const paths = () => sortedPaths(kinds, defs);
+  const hash = createHash('sha512');
+  writeSwaggerDocument((piece) => hash.update(piece), paths(), defs);
+  const etag = `"${hash.digest('hex').toUpperCase()}"`;
   let text: Buffer | undefined;
   let proto: Uint8Array | undefined;
   return {
-    json: doc,
-    jsonText: () => (text ??= Buffer.from(JSON.stringify(doc()))),
-    protobuf: () => (proto ??= encodeOpenApiV2Document(doc())),
+    json: () => swaggerDocument(paths(), defs),
+    jsonText: () => {
+      if (!text) {
+        const sink = new JsonBufferSink();
+        writeSwaggerDocument(sink.write, paths(), defs);
+        text = sink.finish();
+      }
+      return text;
+    },
+    protobuf: () => (proto ??= encodeOpenApiV2Document({
+      ...DOCUMENT_HEAD,
+      paths: (function* () {
+        for (const p of paths()) yield [p.path, pathItem(p)];
+      })(),
+      definitions: defs.all,
+      ...DOCUMENT_TAIL,
+    })),
     etag,
   };
 }
 
-function swaggerDocument(kinds: readonly KindDef[], defs: DefinitionSet): object {
-  const paths: PathSpec[] = uniqueGroupVersions(kinds).flatMap((gv) =>
-    groupVersionPaths(gv.group, gv.version, defs.kinds.filter((k) => k.def.group === gv.group && k.def.version === gv.version)));
+const DOCUMENT_HEAD = { swagger: '2.0', info: { title: 'Kubernetes', version: 'unversioned' } };
+const DOCUMENT_TAIL = {
+  securityDefinitions: {
+    BearerToken: { type: 'apiKey', description: 'Bearer Token authentication', name: 'authorization', in: 'header' },
+  },
+  security: [{ BearerToken: [] as string[] }],
+};
+
+/** Every served path, sorted as upstream lists them. */
+function sortedPaths(kinds: readonly KindDef[], defs: DefinitionSet): PathSpec[] {
+  return uniqueGroupVersions(kinds)
+    .flatMap((gv) => groupVersionPaths(gv.group, gv.version, defs.kinds.filter((k) => k.def.group === gv.group && k.def.version === gv.version)))
+    .sort((a, b) => (a.path < b.path ? -1 : 1));
+}
+
+/** The document as one object tree (the same JSON writeSwaggerDocument writes). */
+function swaggerDocument(paths: PathSpec[], defs: DefinitionSet): object {
   return {
-    swagger: '2.0',
-    info: { title: 'Kubernetes', version: 'unversioned' },
-    paths: Object.fromEntries(paths.sort((a, b) => (a.path < b.path ? -1 : 1)).map((p) => [p.path, pathItem(p)])),
+    ...DOCUMENT_HEAD,
+    paths: Object.fromEntries(paths.map((p) => [p.path, pathItem(p)])),
     definitions: defs.all,
-    securityDefinitions: {
-      BearerToken: { type: 'apiKey', description: 'Bearer Token authentication', name: 'authorization', in: 'header' },
-    },
-    security: [{ BearerToken: [] as string[] }],
+    ...DOCUMENT_TAIL,
   };
+}
+
+/** The document's JSON, path item by path item and definition by definition. */
+function writeSwaggerDocument(out: JsonSink, paths: PathSpec[], defs: DefinitionSet): void {
+  out(JSON.stringify(DOCUMENT_HEAD).slice(0, -1));
+  out(',"paths":');
+  writeMap(out, paths, (p) => [p.path, pathItem(p)]);
+  out(',"definitions":');
+  writeMap(out, Object.entries(defs.all), (entry) => entry);
+  out(`,${JSON.stringify(DOCUMENT_TAIL).slice(1)}`);
 }
 
 const ref = (name: string) => ({ $ref: `#/definitions/${name}` });

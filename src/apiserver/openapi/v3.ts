@@ -11,6 +11,7 @@ import {
 import {
   groupVersionPaths, PATCH_TYPES, PRODUCES, PRODUCES_WATCH, type OperationSpec, type ParamSpec, type PathSpec,
 } from './operations.js';
+import { JsonBufferSink, writeMap, type JsonSink } from './json-writer.js';
 
 const REF_PREFIX_V3 = '#/components/schemas/';
 const QUANTITY = 'io.k8s.apimachinery.pkg.api.resource.Quantity';
@@ -42,7 +43,10 @@ export function buildOpenApiV3(kinds: readonly KindDef[], defs: DefinitionSet = 
   const hashes = new Map<string, string>();
   const serialize = (path: string): Buffer | undefined => {
     const gv = groupVersions.get(path);
-    return gv && Buffer.from(JSON.stringify(groupVersionDocument(gv.group, gv.version, defs)));
+    if (!gv) return undefined;
+    const sink = new JsonBufferSink();
+    writeGroupVersionDocument(sink.write, gv.group, gv.version, defs);
+    return sink.finish();
   };
   const hashOf = (path: string): string | undefined => {
     let hash = served.get(path)?.hash ?? hashes.get(path);
@@ -88,21 +92,21 @@ function sha512(body: Buffer): string {
   return createHash('sha512').update(body).digest('hex').toUpperCase();
 }
 
-function groupVersionDocument(group: string, version: string, defs: DefinitionSet): object {
+const SECURITY_SCHEMES = {
+  BearerToken: { type: 'apiKey', description: 'Bearer Token authentication', name: 'authorization', in: 'header' },
+};
+
+/** One group/version's document, written path by path and schema by schema. */
+function writeGroupVersionDocument(out: JsonSink, group: string, version: string, defs: DefinitionSet): void {
   const gvKinds = defs.kinds.filter((k) => k.def.group === group && k.def.version === version);
   const paths = groupVersionPaths(group, version, gvKinds);
-  return {
-    openapi: '3.0.0',
-    info: { title: 'Kubernetes', version: 'unversioned' },
-    paths: Object.fromEntries(paths.map((p) => [p.path, pathItem(p)])),
-    components: {
-      schemas: convertDefinitions(defs.subset(referencedDefinitions(paths))),
-      securitySchemes: {
-        BearerToken: { type: 'apiKey', description: 'Bearer Token authentication', name: 'authorization', in: 'header' },
-      },
-    },
-  };
+  out('{"openapi":"3.0.0","info":{"title":"Kubernetes","version":"unversioned"},"paths":');
+  writeMap(out, paths, (p) => [p.path, pathItem(p)]);
+  out(',"components":{"schemas":');
+  writeMap(out, Object.entries(defs.subset(referencedDefinitions(paths))), ([name, schema]) => [name, convertDefinition(name, schema)]);
+  out(`,"securitySchemes":${JSON.stringify(SECURITY_SCHEMES)}}}`);
 }
+
 
 function trimSlashes(path: string): string {
   return path.replace(/^\/+|\/+$/g, '');
@@ -164,18 +168,16 @@ function pathItem(p: PathSpec): object {
 
 /** Rewrites Swagger 2.0 definitions into OpenAPI 3.0 component schemas, as upstream publishes them. */
 export function convertDefinitions(defs: Definitions): Definitions {
-  const out: Definitions = {};
-  for (const [name, schema] of Object.entries(defs)) {
-    if (name === QUANTITY) {
-      // A quantity may be written as a string or a number.
-      out[name] = { description: schema.description, oneOf: [{ type: 'string' }, { type: 'number' }] };
-    } else if (name === INT_OR_STRING) {
-      out[name] = { description: schema.description, format: 'int-or-string', oneOf: [{ type: 'integer' }, { type: 'string' }] };
-    } else {
-      out[name] = convertSchema(schema);
-    }
+  return Object.fromEntries(Object.entries(defs).map(([name, schema]) => [name, convertDefinition(name, schema)]));
+}
+
+function convertDefinition(name: string, schema: Schema): Schema {
+  // A quantity may be written as a string or a number.
+  if (name === QUANTITY) return { description: schema.description, oneOf: [{ type: 'string' }, { type: 'number' }] };
+  if (name === INT_OR_STRING) {
+    return { description: schema.description, format: 'int-or-string', oneOf: [{ type: 'integer' }, { type: 'string' }] };
   }
-  return out;
+  return convertSchema(schema);
 }
 
 function convertSchema(schema: Schema): Schema {

@@ -1,0 +1,88 @@
+// What the scheduler knows about one node (upstream framework.NodeInfo): the node, the pods on
+// it, the sum of their requests, allocatable, host ports in use and the images present.
+import type { Node, Pod } from 'kubernetes-types/core/v1.js';
+import { newPodInfo, type HostPort, type PodInfo } from './pod-info.js';
+import { addResource, cloneResource, emptyResource, resourceFromList, type Resource } from './resource.js';
+
+export interface ImageStateSummary {
+  size: number;
+  /** How many nodes in the snapshot have this image (ImageLocality spreads by it). */
+  numNodes: number;
+}
+
+export class NodeInfo {
+  pods: PodInfo[] = [];
+  /** Pods with any pod affinity or anti-affinity (required or preferred). */
+  podsWithAffinity: PodInfo[] = [];
+  podsWithRequiredAntiAffinity: PodInfo[] = [];
+  requested: Resource = emptyResource();
+  nonZeroMilliCPU = 0;
+  nonZeroMemory = 0;
+  allocatable: Resource;
+  usedPorts: HostPort[] = [];
+  imageStates = new Map<string, ImageStateSummary>();
+
+  constructor(readonly node: Node) {
+    this.allocatable = resourceFromList((node.status?.allocatable ?? node.status?.capacity) as Record<string, string> | undefined);
+  }
+
+  get name(): string {
+    return this.node.metadata?.name ?? '';
+  }
+
+  get labels(): Record<string, string> {
+    return this.node.metadata?.labels ?? {};
+  }
+
+  addPod(p: Pod | PodInfo): PodInfo {
+    const pi = 'resources' in p ? p : newPodInfo(p);
+    this.pods.push(pi);
+    if (pi.requiredAffinityTerms.length || pi.requiredAntiAffinityTerms.length ||
+      pi.preferredAffinityTerms.length || pi.preferredAntiAffinityTerms.length) {
+      this.podsWithAffinity.push(pi);
+    }
+    if (pi.requiredAntiAffinityTerms.length) this.podsWithRequiredAntiAffinity.push(pi);
+    this.updateUsage(pi, 1);
+    return pi;
+  }
+
+  /** Removes a pod by namespace/name; returns whether it was there. */
+  removePod(key: string): boolean {
+    const i = this.pods.findIndex((p) => p.key === key);
+    if (i < 0) return false;
+    const pi = this.pods[i]!;
+    this.pods.splice(i, 1);
+    this.podsWithAffinity = this.podsWithAffinity.filter((p) => p.key !== key);
+    this.podsWithRequiredAntiAffinity = this.podsWithRequiredAntiAffinity.filter((p) => p.key !== key);
+    this.updateUsage(pi, -1);
+    return true;
+  }
+
+  private updateUsage(pi: PodInfo, sign: 1 | -1): void {
+    addResource(this.requested, pi.resources.requests, sign);
+    this.nonZeroMilliCPU += sign * pi.resources.nonZeroMilliCPU;
+    this.nonZeroMemory += sign * pi.resources.nonZeroMemory;
+    if (sign > 0) this.usedPorts.push(...pi.hostPorts);
+    else {
+      for (const hp of pi.hostPorts) {
+        const j = this.usedPorts.findIndex((u) => u.port === hp.port && u.protocol === hp.protocol && u.hostIP === hp.hostIP);
+        if (j >= 0) this.usedPorts.splice(j, 1);
+      }
+    }
+  }
+
+  /** A copy whose pod list and sums can change without touching this one (preemption dry runs). */
+  clone(): NodeInfo {
+    const c = new NodeInfo(this.node);
+    c.pods = [...this.pods];
+    c.podsWithAffinity = [...this.podsWithAffinity];
+    c.podsWithRequiredAntiAffinity = [...this.podsWithRequiredAntiAffinity];
+    c.requested = cloneResource(this.requested);
+    c.nonZeroMilliCPU = this.nonZeroMilliCPU;
+    c.nonZeroMemory = this.nonZeroMemory;
+    c.allocatable = this.allocatable;
+    c.usedPorts = [...this.usedPorts];
+    c.imageStates = this.imageStates;
+    return c;
+  }
+}

@@ -1,0 +1,116 @@
+// An immutable-per-cycle view of the cluster (upstream internal/cache Snapshot): NodeInfos by
+// name and in order, the lists of nodes whose pods carry (anti-)affinity, and the other objects
+// plugins read (namespaces, volumes, owners for default spreading).
+import type {
+  Namespace, Node, PersistentVolume, PersistentVolumeClaim, Pod, ReplicationController, Service,
+} from 'kubernetes-types/core/v1.js';
+import type { ReplicaSet, StatefulSet } from 'kubernetes-types/apps/v1.js';
+import type { StorageClass } from 'kubernetes-types/storage/v1.js';
+import { NodeInfo } from './node-info.js';
+import { newPodInfo, type PodInfo } from './pod-info.js';
+
+export interface SnapshotInput {
+  nodes: Node[];
+  /** Pods already assigned to nodes (spec.nodeName set); others are ignored. */
+  pods?: Pod[];
+  namespaces?: Namespace[];
+  persistentVolumeClaims?: PersistentVolumeClaim[];
+  persistentVolumes?: PersistentVolume[];
+  storageClasses?: StorageClass[];
+  services?: Service[];
+  replicationControllers?: ReplicationController[];
+  replicaSets?: ReplicaSet[];
+  statefulSets?: StatefulSet[];
+}
+
+/** Upstream normalizedImageName: an image without tag or digest means ":latest". */
+export function normalizedImageName(name: string): string {
+  const lastSlash = name.lastIndexOf('/');
+  if (name.lastIndexOf(':') <= lastSlash && !name.includes('@')) return `${name}:latest`;
+  return name;
+}
+
+export class Snapshot {
+  readonly nodeInfoList: NodeInfo[] = [];
+  private readonly byName = new Map<string, NodeInfo>();
+  private readonly nsLabels = new Map<string, Record<string, string>>();
+  readonly pvcs = new Map<string, PersistentVolumeClaim>();
+  readonly pvs = new Map<string, PersistentVolume>();
+  readonly storageClasses = new Map<string, StorageClass>();
+  readonly services: Service[];
+  readonly replicationControllers: ReplicationController[];
+  readonly replicaSets: ReplicaSet[];
+  readonly statefulSets: StatefulSet[];
+
+  constructor(input: SnapshotInput) {
+    for (const n of input.nodes) {
+      const ni = new NodeInfo(n);
+      this.nodeInfoList.push(ni);
+      this.byName.set(ni.name, ni);
+    }
+    for (const p of input.pods ?? []) {
+      const phase = p.status?.phase;
+      if (!p.spec?.nodeName || phase === 'Succeeded' || phase === 'Failed') continue;
+      this.byName.get(p.spec.nodeName)?.addPod(p);
+    }
+    for (const ns of input.namespaces ?? []) this.nsLabels.set(ns.metadata?.name ?? '', ns.metadata?.labels ?? {});
+    for (const c of input.persistentVolumeClaims ?? []) this.pvcs.set(`${c.metadata?.namespace ?? 'default'}/${c.metadata?.name}`, c);
+    for (const v of input.persistentVolumes ?? []) this.pvs.set(v.metadata?.name ?? '', v);
+    for (const sc of input.storageClasses ?? []) this.storageClasses.set(sc.metadata?.name ?? '', sc);
+    this.services = input.services ?? [];
+    this.replicationControllers = input.replicationControllers ?? [];
+    this.replicaSets = input.replicaSets ?? [];
+    this.statefulSets = input.statefulSets ?? [];
+    this.computeImageStates();
+  }
+
+  private computeImageStates(): void {
+    const sizes = new Map<string, { size: number; numNodes: number }>();
+    for (const ni of this.nodeInfoList) {
+      for (const img of ni.node.status?.images ?? []) {
+        for (const name of img.names ?? []) {
+          const key = normalizedImageName(name);
+          let s = sizes.get(key);
+          if (!s) sizes.set(key, (s = { size: img.sizeBytes ?? 0, numNodes: 0 }));
+          s.numNodes++;
+          ni.imageStates.set(key, s);
+        }
+      }
+    }
+  }
+
+  get(nodeName: string): NodeInfo | undefined {
+    return this.byName.get(nodeName);
+  }
+
+  numNodes(): number {
+    return this.nodeInfoList.length;
+  }
+
+  namespaceLabels = (ns: string): Record<string, string> | undefined => this.nsLabels.get(ns);
+
+  /** Nodes with at least one pod carrying pod (anti-)affinity, for InterPodAffinity. */
+  havePodsWithAffinity(): NodeInfo[] {
+    return this.nodeInfoList.filter((n) => n.podsWithAffinity.length > 0);
+  }
+
+  havePodsWithRequiredAntiAffinity(): NodeInfo[] {
+    return this.nodeInfoList.filter((n) => n.podsWithRequiredAntiAffinity.length > 0);
+  }
+
+  /**
+   * Records a pod as running on nodeName (the scheduler cache's "assume"), so the next cycle on
+   * this snapshot sees it. Returns the PodInfo, or undefined for an unknown node.
+   */
+  assumePod(pod: Pod, nodeName: string): PodInfo | undefined {
+    const ni = this.byName.get(nodeName);
+    if (!ni) return undefined;
+    const bound: Pod = { ...pod, spec: { ...pod.spec!, nodeName } };
+    return ni.addPod(newPodInfo(bound));
+  }
+
+  removePod(pod: Pod): boolean {
+    const ni = pod.spec?.nodeName ? this.byName.get(pod.spec.nodeName) : undefined;
+    return ni ? ni.removePod(`${pod.metadata?.namespace ?? 'default'}/${pod.metadata?.name}`) : false;
+  }
+}
