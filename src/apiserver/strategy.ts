@@ -19,6 +19,15 @@ export function generateNameSuffix(): string {
   return s;
 }
 
+/** Core kinds with a status whose strategies keep no metadata.generation (as of 1.30). */
+const noGeneration = new Set(['pods', 'services', 'nodes', 'namespaces', 'persistentvolumes', 'persistentvolumeclaims']);
+
+/** As upstream: workloads and custom resources count spec changes in metadata.generation. */
+function tracksGeneration(def: KindDef): boolean {
+  if ((def as { custom?: boolean }).custom) return true;
+  return def.hasStatus === true && !(def.group === '' && noGeneration.has(def.resource));
+}
+
 /** Kinds whose status a client may set at creation (upstream keeps it for these). */
 const statusKeptOnCreate = new Set(['nodes', 'events', 'persistentvolumes', 'namespaces']);
 
@@ -31,14 +40,13 @@ export function prepareForCreate(def: KindDef, obj: KubeObject): void {
   delete meta.deletionTimestamp;
   delete meta.deletionGracePeriodSeconds;
   delete meta.selfLink;
+  if (tracksGeneration(def)) meta.generation = 1;
+  else delete meta.generation;
   if (def.hasStatus) {
-    meta.generation = 1;
     if (!statusKeptOnCreate.has(def.storage?.resource ?? def.resource)) {
       if (def.resource === 'pods') obj.status = { phase: 'Pending', qosClass: qosClass(obj) };
       else delete obj.status;
     }
-  } else {
-    delete meta.generation;
   }
   dropEmptyMetadata(meta);
 }
@@ -57,8 +65,8 @@ export function prepareForUpdate(def: KindDef, obj: KubeObject, old: KubeObject)
   copyOrDelete(meta, oldMeta, 'deletionGracePeriodSeconds');
   delete meta.selfLink;
   if (def.group === '' && def.resource === 'services') keepAllocations(obj, old);
-  if (def.hasStatus) {
-    copyOrDelete(obj, old, 'status');
+  if (def.hasStatus) copyOrDelete(obj, old, 'status');
+  if (tracksGeneration(def)) {
     meta.generation = oldMeta.generation ?? 1;
     if (specChanged(obj, old)) meta.generation += 1;
   } else {

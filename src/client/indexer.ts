@@ -67,6 +67,11 @@ export class Indexer<T extends ObjectWithMeta> {
     }
   }
 
+  /** The index function registered as `name`, if any. */
+  indexFunc(name: string): IndexFunc<T> | undefined {
+    return this.indexers.get(name);
+  }
+
   /** Adds or replaces `obj`; returns the object it replaced. */
   upsert(obj: T): T | undefined {
     const key = this.keyFunc(obj);

@@ -34,7 +34,7 @@ export class InformerFactory {
 
   /**
    * The shared informer for `desc`, created on first use. Extra index functions are added to
-   * it (a name already present must not be registered twice).
+   * it (the same function under the same name is shared).
    */
   informerFor<T extends ObjectWithMeta>(desc: ResourceDescriptor<T>, extra: { indexers?: Record<string, IndexFunc<T>> } = {}): SharedIndexInformer<T> {
     const key = `${desc.group}/${desc.version}/${desc.resource}`;
@@ -53,7 +53,16 @@ export class InformerFactory {
       // An informer asked for after start() starts at once, as upstream's factory.Start does for new ones.
       if (this.started) informer.start();
     }
-    if (extra.indexers) informer.addIndexers(extra.indexers);
+    if (extra.indexers) {
+      // Two controllers asking for the same index function share it; one name for two functions is a bug.
+      const fresh: Record<string, IndexFunc<T>> = {};
+      for (const [name, fn] of Object.entries(extra.indexers)) {
+        const existing = informer.indexer.indexFunc(name);
+        if (existing === undefined) fresh[name] = fn;
+        else if (existing !== fn) throw new Error(`informer ${groupResource(desc)} already has a different index named ${name}`);
+      }
+      informer.addIndexers(fresh);
+    }
     return informer;
   }
 

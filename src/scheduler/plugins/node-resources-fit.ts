@@ -1,0 +1,92 @@
+// NodeResourcesFit (upstream plugins/noderesources/fit.go): Filter compares the pod's requests
+// (containers, init containers, overhead) with what is left of allocatable, and the pod count;
+// Score is LeastAllocated over cpu and memory (weights 1), counting unset requests as defaults.
+import type { CycleState } from '../framework/cycle-state.js';
+import { MAX_NODE_SCORE, type FilterPlugin, type ScorePlugin } from '../framework/interfaces.js';
+import type { NodeInfo } from '../framework/node-info.js';
+import type { PodInfo } from '../framework/pod-info.js';
+import { Status, type MaybeStatus } from '../framework/status.js';
+import { Names } from './names.js';
+
+export interface ResourceSpec {
+  name: string;
+  weight: number;
+}
+
+export interface NodeResourcesFitArgs {
+  /** Resources LeastAllocated scores; upstream default cpu and memory, weight 1 each. */
+  resources?: ResourceSpec[];
+}
+
+export const DEFAULT_SCORED_RESOURCES: ResourceSpec[] = [{ name: 'cpu', weight: 1 }, { name: 'memory', weight: 1 }];
+
+/** Reasons the node lacks room, in upstream order; empty when the pod fits. */
+export function insufficientResources(pod: PodInfo, node: NodeInfo): string[] {
+  const out: string[] = [];
+  const req = pod.resources.requests;
+  const alloc = node.allocatable;
+  const used = node.requested;
+  if (node.pods.length + 1 > alloc.allowedPodNumber) out.push('Too many pods');
+  if (req.milliCPU === 0 && req.memory === 0 && req.ephemeralStorage === 0 && req.scalar.size === 0) return out;
+  if (req.milliCPU > 0 && req.milliCPU > alloc.milliCPU - used.milliCPU) out.push('Insufficient cpu');
+  if (req.memory > 0 && req.memory > alloc.memory - used.memory) out.push('Insufficient memory');
+  if (req.ephemeralStorage > 0 && req.ephemeralStorage > alloc.ephemeralStorage - used.ephemeralStorage) {
+    out.push('Insufficient ephemeral-storage');
+  }
+  for (const [name, q] of req.scalar) {
+    if (q === 0) continue;
+    if (q > (alloc.scalar.get(name) ?? 0) - (used.scalar.get(name) ?? 0)) out.push(`Insufficient ${name}`);
+  }
+  return out;
+}
+
+/** Upstream leastRequestedScore: free fraction of capacity, 0..100, integer. */
+export function leastRequestedScore(requested: number, capacity: number): number {
+  if (capacity === 0 || requested > capacity) return 0;
+  return Math.trunc(((capacity - requested) * MAX_NODE_SCORE) / capacity);
+}
+
+/** Allocatable and requested (node + pod) of one resource; scoring uses non-zero cpu/memory. */
+export function allocatableAndRequested(node: NodeInfo, pod: PodInfo, resource: string, useRequested: boolean): [number, number] {
+  const req = pod.resources;
+  switch (resource) {
+    case 'cpu':
+      return useRequested
+        ? [node.allocatable.milliCPU, node.requested.milliCPU + req.requests.milliCPU]
+        : [node.allocatable.milliCPU, node.nonZeroMilliCPU + req.nonZeroMilliCPU];
+    case 'memory':
+      return useRequested
+        ? [node.allocatable.memory, node.requested.memory + req.requests.memory]
+        : [node.allocatable.memory, node.nonZeroMemory + req.nonZeroMemory];
+    case 'ephemeral-storage':
+      return [node.allocatable.ephemeralStorage, node.requested.ephemeralStorage + req.requests.ephemeralStorage];
+    default:
+      return [node.allocatable.scalar.get(resource) ?? 0, (node.requested.scalar.get(resource) ?? 0) + (req.requests.scalar.get(resource) ?? 0)];
+  }
+}
+
+export class NodeResourcesFit implements FilterPlugin, ScorePlugin {
+  readonly name = Names.NodeResourcesFit;
+  private readonly resources: ResourceSpec[];
+
+  constructor(args: NodeResourcesFitArgs = {}) {
+    this.resources = args.resources ?? DEFAULT_SCORED_RESOURCES;
+  }
+
+  filter(_state: CycleState, pod: PodInfo, node: NodeInfo): MaybeStatus {
+    const reasons = insufficientResources(pod, node);
+    return reasons.length ? Status.unschedulable(...reasons) : null;
+  }
+
+  score(_state: CycleState, pod: PodInfo, node: NodeInfo): number {
+    let score = 0;
+    let weightSum = 0;
+    for (const r of this.resources) {
+      const [alloc, requested] = allocatableAndRequested(node, pod, r.name, false);
+      if (alloc === 0) continue;
+      score += leastRequestedScore(requested, alloc) * r.weight;
+      weightSum += r.weight;
+    }
+    return weightSum === 0 ? 0 : Math.trunc(score / weightSum);
+  }
+}
