@@ -138,27 +138,30 @@ describe('kubectl get renders upstream tables', { skip: KUBECTLS.length === 0 ? 
 
     it(`${version}: get pods -w prints a table row per change`, async () => {
       const name = `watched-${version.replace('.', '-')}`;
+      // The pod exists before kubectl starts: `get NAME -w` of a missing pod exits at once.
+      await create('/api/v1/namespaces/default/pods', {
+        apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { containers: [{ name: 'app', image: 'busybox' }] },
+      });
       const child = spawn(kubectl, ['-s', t.url, 'get', 'pods', name, '-w'], { env });
       let out = '';
+      let exited: number | null | undefined;
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+      });
+      child.once('exit', (code) => {
+        exited = code;
+      });
       const seen = (re: RegExp) => new Promise<void>((resolve, reject) => {
+        const deadline = Date.now() + 30_000;
         const check = () => {
-          if (re.test(out)) {
-            child.stdout.off('data', onData);
-            resolve();
-          }
+          if (re.test(out)) return resolve();
+          if (exited !== undefined) return reject(new Error(`kubectl exited (${exited}) before ${re}: ${out}`));
+          if (Date.now() > deadline) return reject(new Error(`timed out waiting for ${re}: ${out}`));
+          setTimeout(check, 20);
         };
-        const onData = (d: Buffer) => {
-          out += d.toString();
-          check();
-        };
-        child.stdout.on('data', onData);
-        child.once('exit', (code) => reject(new Error(`kubectl exited (${code}) before ${re}: ${out}`)));
         check();
       });
       try {
-        await create('/api/v1/namespaces/default/pods', {
-          apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { containers: [{ name: 'app', image: 'busybox' }] },
-        });
         await seen(new RegExp(`${name}\\s+0/1\\s+Pending\\s+0`));
         const current = (await t.request('GET', `/api/v1/namespaces/default/pods/${name}`)).json;
         const finished = new Date(Date.now() - 120_000).toISOString().replace(/\.\d+Z$/, 'Z');
