@@ -172,7 +172,7 @@ function prioritizeNodes(
   fw: Framework, snapshot: Snapshot, state: CycleState, pod: PodInfo, nodes: NodeInfo[],
 ): NodePluginScores[] | Status {
   // Without Score plugins every node scores 1, as upstream.
-  if (!fw.hasScorePlugins()) return nodes.map((n) => ({ name: n.name, totalScore: 1, scores: [] }));
+  if (!fw.hasScorePlugins()) return nodes.map((n) => ({ name: n.name, totalScore: 1 }));
   const pre = fw.runPreScorePlugins(state, pod, nodes, snapshot);
   if (!pre.isSuccess()) return pre;
   return fw.runScorePlugins(state, pod, nodes, snapshot);

@@ -25,8 +25,8 @@ export interface PreFilterOutcome {
 
 export interface NodePluginScores {
   name: string;
+  /** Sum over Score plugins of normalized score × weight. */
   totalScore: number;
-  scores: { plugin: string; score: number }[];
 }
 
 export class Framework implements FrameworkHandle {
@@ -151,13 +151,16 @@ export class Framework implements FrameworkHandle {
 
   runPostFilterPlugins(state: CycleState, pod: PodInfo, snapshot: Snapshot, statuses: NodeToStatus): PostFilterResult {
     const messages: string[] = [];
+    // A rejecting plugin may still say "clear the nomination" (nominatedNodeName '').
+    let nominatedNodeName: string | undefined;
     for (const pl of this.postFilterPlugins) {
       const r = pl.postFilter(state, pod, snapshot, statuses);
       if (r.status.isSuccess()) return r;
       if (!r.status.isRejected()) return { ...r, status: r.status.withPlugin(pl.name) };
       if (r.status.message()) messages.push(r.status.message());
+      if (r.nominatedNodeName !== undefined) nominatedNodeName = r.nominatedNodeName;
     }
-    return { status: Status.unschedulable(...messages) };
+    return { status: Status.unschedulable(...messages), nominatedNodeName };
   }
 
   runPreScorePlugins(state: CycleState, pod: PodInfo, nodes: NodeInfo[], snapshot: Snapshot): Status {
@@ -175,7 +178,7 @@ export class Framework implements FrameworkHandle {
 
   /** Scores every node with every (non-skipped) Score plugin, normalizes, applies weights. */
   runScorePlugins(state: CycleState, pod: PodInfo, nodes: NodeInfo[], snapshot: Snapshot): NodePluginScores[] | Status {
-    const result: NodePluginScores[] = nodes.map((n) => ({ name: n.name, totalScore: 0, scores: [] }));
+    const result: NodePluginScores[] = nodes.map((n) => ({ name: n.name, totalScore: 0 }));
     for (const pl of this.scorePlugins) {
       if (state.skipScorePlugins.has(pl.name)) continue;
       const scores: NodeScore[] = new Array(nodes.length);
@@ -194,9 +197,7 @@ export class Framework implements FrameworkHandle {
         if (v > MAX_NODE_SCORE || v < MIN_NODE_SCORE) {
           return Status.error(`plugin "${pl.name}" returns an invalid score ${v}, it should in the range of [${MIN_NODE_SCORE}, ${MAX_NODE_SCORE}] after normalizing`);
         }
-        const r = result[i]!;
-        r.scores.push({ plugin: pl.name, score: v * w });
-        r.totalScore += v * w;
+        result[i]!.totalScore += v * w;
       }
     }
     return result;

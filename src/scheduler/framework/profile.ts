@@ -1,7 +1,12 @@
 // A scheduling profile (upstream KubeSchedulerProfile): the schedulerName pods select it by and
 // its plugins, in order, with Score weights and optional args. A registry maps plugin names to
 // factories.
+import type { CycleState } from './cycle-state.js';
 import type { Plugin } from './interfaces.js';
+import type { NodeInfo } from './node-info.js';
+import type { PodInfo } from './pod-info.js';
+import type { Snapshot } from './snapshot.js';
+import type { Status } from './status.js';
 
 export interface PluginConfig {
   name: string;
@@ -20,6 +25,9 @@ export interface Profile {
 /** What a plugin factory may use: the running framework (DefaultPreemption runs filters through it). */
 export interface FrameworkHandle {
   readonly profileName: string;
+  runFilterPlugins(state: CycleState, pod: PodInfo, node: NodeInfo, snapshot: Snapshot): Status;
+  runPreFilterExtensionAddPod(state: CycleState, pod: PodInfo, toAdd: PodInfo, node: NodeInfo, snapshot: Snapshot): Status;
+  runPreFilterExtensionRemovePod(state: CycleState, pod: PodInfo, toRemove: PodInfo, node: NodeInfo, snapshot: Snapshot): Status;
 }
 
 export type PluginFactory = (args: unknown, handle: FrameworkHandle) => Plugin;

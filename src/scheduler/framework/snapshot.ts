@@ -89,13 +89,17 @@ export class Snapshot {
 
   namespaceLabels = (ns: string): Record<string, string> | undefined => this.nsLabels.get(ns);
 
+  // Cached lists, dropped whenever assumePod/removePod changes a node's pods.
+  private withAffinity?: NodeInfo[];
+  private withRequiredAntiAffinity?: NodeInfo[];
+
   /** Nodes with at least one pod carrying pod (anti-)affinity, for InterPodAffinity. */
   havePodsWithAffinity(): NodeInfo[] {
-    return this.nodeInfoList.filter((n) => n.podsWithAffinity.length > 0);
+    return (this.withAffinity ??= this.nodeInfoList.filter((n) => n.podsWithAffinity.length > 0));
   }
 
   havePodsWithRequiredAntiAffinity(): NodeInfo[] {
-    return this.nodeInfoList.filter((n) => n.podsWithRequiredAntiAffinity.length > 0);
+    return (this.withRequiredAntiAffinity ??= this.nodeInfoList.filter((n) => n.podsWithRequiredAntiAffinity.length > 0));
   }
 
   /**
@@ -106,11 +110,14 @@ export class Snapshot {
     const ni = this.byName.get(nodeName);
     if (!ni) return undefined;
     const bound: Pod = { ...pod, spec: { ...pod.spec!, nodeName } };
-    return ni.addPod(newPodInfo(bound));
+    const pi = ni.addPod(newPodInfo(bound));
+    this.withAffinity = this.withRequiredAntiAffinity = undefined;
+    return pi;
   }
 
   removePod(pod: Pod): boolean {
     const ni = pod.spec?.nodeName ? this.byName.get(pod.spec.nodeName) : undefined;
+    this.withAffinity = this.withRequiredAntiAffinity = undefined;
     return ni ? ni.removePod(`${pod.metadata?.namespace ?? 'default'}/${pod.metadata?.name}`) : false;
   }
 }

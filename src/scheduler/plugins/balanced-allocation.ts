@@ -29,6 +29,12 @@ export function balancedResourceScore(requested: number[], allocatable: number[]
   return Math.trunc((1 - std) * MAX_NODE_SCORE);
 }
 
+function balancedResourceScore2(reqCPU: number, allocCPU: number, reqMem: number, allocMem: number): number {
+  if (allocCPU === 0 || allocMem === 0) return MAX_NODE_SCORE; // one fraction or none: std 0
+  const std = Math.abs(Math.min(1, reqCPU / allocCPU) - Math.min(1, reqMem / allocMem)) / 2;
+  return Math.trunc((1 - std) * MAX_NODE_SCORE);
+}
+
 export class NodeResourcesBalancedAllocation implements PreScorePlugin, ScorePlugin {
   readonly name = Names.NodeResourcesBalancedAllocation;
   private readonly resources: ResourceSpec[];
@@ -46,6 +52,12 @@ export class NodeResourcesBalancedAllocation implements PreScorePlugin, ScorePlu
   }
 
   score(_state: CycleState, pod: PodInfo, node: NodeInfo): number {
+    if (this.resources === DEFAULT_SCORED_RESOURCES) {
+      // The common cpu+memory case without intermediate arrays.
+      const r = pod.resources.requests;
+      const a = node.allocatable;
+      return balancedResourceScore2(node.requested.milliCPU + r.milliCPU, a.milliCPU, node.requested.memory + r.memory, a.memory);
+    }
     const requested: number[] = [];
     const allocatable: number[] = [];
     for (const r of this.resources) {
