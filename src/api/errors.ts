@@ -86,10 +86,12 @@ export class InvalidError extends ApiError {
     const what = group ? `${kind}.${group}` : kind;
     const list = errors.map(fieldErrorText);
     const summary = list.length === 1 ? list[0] : `[${list.join(', ')}]`;
+    // As upstream's omitempty: an error about a request rather than an object (a patch that
+    // does not decode) has no name or kind, which kubectl prints as "The request is invalid".
     super(422, 'Invalid', `${what} "${objectName}" is invalid: ${summary}`, {
-      name: objectName,
+      name: objectName || undefined,
       group: group || undefined,
-      kind,
+      kind: kind || undefined,
       causes: errors.map((e) => ({ reason: e.type, message: e.message, field: e.field })),
     });
   }

@@ -35,6 +35,8 @@ import { applyConfiguration, applyTypeFor, ApplyTypes, fieldManagerName, resetFi
 import { builtinDefinitions } from '../openapi/index.js';
 import { parse as parseYaml } from 'yaml';
 import { CRD_CLEANUP_FINALIZER } from '../crd/crd-controller.js';
+import { goValueText } from '../go-value-text.js';
+import { bindPod, checkEviction } from './pod-subresources.js';
 
 export interface RestDeps {
   resources: ResourceRegistry;
@@ -71,6 +73,8 @@ export class RestHandler {
     const sub = info.subresource;
     if (sub && !(def.subresources ?? []).includes(sub as never)) throw notFoundPage();
     if (sub === 'scale') return this.scale(call);
+    if (sub === 'binding' && def.resource === 'pods' && info.verb === 'create') return this.bind(call);
+    if (sub === 'eviction' && def.resource === 'pods' && info.verb === 'create') return this.evict(call);
     if (sub && sub !== 'status' && sub !== 'finalize') {
       throw new MethodNotAllowedError(`the server does not allow this method on the requested resource (${sub} is not served yet)`);
     }
@@ -214,18 +218,28 @@ export class RestHandler {
     return obj;
   }
 
-  private checkSchema(c: Call, obj: KubeObject): void {
+  /**
+   * `patchValue` is given for a patched object: as upstream's patch handler, an object that
+   * does not decode is then a 422 on the field "patch" showing the patch (strategic merge) or
+   * the patched document (JSON and merge patches), not the 400 of a create or update.
+   */
+  private checkSchema(c: Call, obj: KubeObject, patchValue?: () => string): void {
     const mode = fieldValidation(c.query);
     const { typeErrors, unknownFields } = isCustomKind(c.def)
       ? { typeErrors: [], unknownFields: pruneCustomResource(c.def, obj) }
       : this.deps.schema.check(c.def, obj);
     const cannot = `${c.def.kind} in version "${c.def.version}" cannot be handled as a ${c.def.kind}`;
+    const invalidPatch = (detail: string) => new InvalidError('', '', '', [
+      { type: 'FieldValueInvalid', field: 'patch', message: `Invalid value: ${JSON.stringify(patchValue!())}: ${detail}` },
+    ]);
     if (typeErrors.length) {
+      if (patchValue) throw invalidPatch(typeErrors[0]);
       throw new BadRequestError(`${cannot}: ${typeErrors[0]}`, typeErrors.map((message) => ({ reason: 'FieldValueInvalid', message })));
     }
     if (!unknownFields.length || mode === 'Ignore') return;
     const unknown = unknownFields.map((f) => `unknown field "${f}"`);
     if (mode === 'Strict') {
+      if (patchValue) throw invalidPatch(`strict decoding error: ${unknown.join(', ')}`);
       throw new BadRequestError(`${cannot}: strict decoding error: ${unknown.join(', ')}`,
         unknownFields.map((field) => ({ reason: 'FieldValueInvalid', message: `unknown field "${field}"`, field })));
     }
@@ -316,7 +330,9 @@ export class RestHandler {
     }
     await this.writeUpdate(c, (current) => {
       const patched = applyPatch(type, current, body, `${c.def.group}/${c.def.version}/${c.def.kind}`);
-      this.checkSchema(c, patched);
+      this.checkSchema(c, patched, () => type === 'application/strategic-merge-patch+json'
+        ? goValueText(decodeBody(body, 'application/json'))
+        : JSON.stringify(patched));
       return patched;
     }, true);
   }
@@ -470,6 +486,22 @@ export class RestHandler {
     });
     const served = dryRun ? withRv(result!, object.rv) : toServedVersion(def, object.obj);
     sendObject(c.res, 200, toScale(served), c.neg.format);
+  }
+
+  private async bind(c: Call): Promise<void> {
+    const binding = decodeBody(await readBody(c.req), c.req.headers['content-type']) as KubeObject;
+    if (isDryRun(c.query)) return sendObject(c.res, 201, successStatus(), c.neg.format);
+    sendObject(c.res, 201, await bindPod(c.store, c.info.namespace, c.info.name, binding), c.neg.format);
+  }
+
+  private async evict(c: Call): Promise<void> {
+    const eviction = decodeBody(await readBody(c.req), c.req.headers['content-type']) as KubeObject;
+    const pod = (await c.store.getLatest(c.info.namespace, c.info.name)).obj;
+    await checkEviction(this.deps.resources, pod);
+    const options: DeleteOptions = { ...(eviction?.deleteOptions ?? {}) };
+    if (c.query.has('dryRun')) options.dryRun = c.query.getAll('dryRun');
+    await this.deleteOne(c, c.info.namespace, c.info.name, options);
+    sendObject(c.res, 201, successStatus(), c.neg.format);
   }
 
   private async delete(c: Call): Promise<void> {
