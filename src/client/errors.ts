@@ -63,7 +63,7 @@ export function errorFromResponse(httpStatus: number, body: Buffer | string): Ap
   }
   if (!status) {
     const reason = reasonForCode(httpStatus);
-    return build({ reason, message: text.trim() || `the server responded with the status code ${httpStatus}`, code: httpStatus }, httpStatus);
+    return errorFromStatus({ reason, message: text.trim() || `the server responded with the status code ${httpStatus}`, code: httpStatus }, httpStatus);
   }
   return errorFromStatus(status, httpStatus);
 }

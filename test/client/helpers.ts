@@ -56,30 +56,37 @@ export class EventLog<T extends ObjectWithMeta> implements EventHandler<T> {
   }
 }
 
-/** Wraps a lister-watcher so a test can cut the current watch and hold new ones back. */
+/** Wraps a lister-watcher so a test can cut the current watch and hold new lists and watches back. */
 export class CuttableListerWatcher<T> implements ListerWatcher<T> {
   lists = 0;
   watches: { resourceVersion?: string }[] = [];
   private current: Watch<T> | undefined;
+  private cuts = 0;
   private gate: Promise<void> | undefined;
   private openGate: (() => void) | undefined;
 
   constructor(private readonly inner: ListerWatcher<T>) {}
 
-  list() {
+  async list() {
     this.lists++;
+    if (this.gate) await this.gate;
     return this.inner.list();
   }
 
   async watch(opts: Parameters<ListerWatcher<T>['watch']>[0]) {
     this.watches.push({ resourceVersion: opts.resourceVersion });
     if (this.gate) await this.gate;
-    this.current = await this.inner.watch(opts);
-    return this.current;
+    const cuts = this.cuts;
+    const w = await this.inner.watch(opts);
+    // A disconnect while this watch was being opened cuts it too.
+    if (cuts !== this.cuts) w.cancel();
+    this.current = w;
+    return w;
   }
 
-  /** Ends the current watch and holds the next one until reconnect(). */
+  /** Ends the current watch (or the one being opened) and holds the next one until reconnect(). */
   disconnect(): void {
+    this.cuts++;
     this.gate = new Promise((r) => (this.openGate = r));
     this.current?.cancel();
   }

@@ -46,7 +46,7 @@ function informerOver(c: ApiClient, ns: string, opts: { backoffMs?: number } = {
   return { informer, lw };
 }
 
-test('lists, then tells handlers of adds, updates and deletes seen on the watch', async () => {
+test('lists, then tells handlers of adds, updates and deletes seen on the watch', async (t) => {
   await ensureNamespace('inf-basic');
   const cms = client.resource(configMaps, 'inf-basic');
   await cms.create(cm('inf-basic', 'a'));
@@ -55,6 +55,7 @@ test('lists, then tells handlers of adds, updates and deletes seen on the watch'
   const log = new EventLog<ConfigMap>();
   const reg = informer.addEventHandler(log);
   informer.start();
+  t.after(() => informer.stop());
   assert.equal(await informer.waitForSync(), true);
   assert.ok(reg.hasSynced());
   assert.deepEqual(log.events.map((e) => [e.type, e.name, e.initial]).sort(), [['add', 'a', true], ['add', 'b', true]]);
@@ -73,7 +74,7 @@ test('lists, then tells handlers of adds, updates and deletes seen on the watch'
   await informer.stop();
 });
 
-test('relists after the watch expires (410): missed deletes arrive as tombstones', async () => {
+test('relists after the watch expires (410): missed deletes arrive as tombstones', async (t) => {
   await ensureNamespace('inf-expire');
   const cms = client.resource(configMaps, 'inf-expire');
   await cms.create(cm('inf-expire', 'keep'));
@@ -83,7 +84,11 @@ test('relists after the watch expires (410): missed deletes arrive as tombstones
   const log = new EventLog<ConfigMap>();
   informer.addEventHandler(log);
   informer.start();
+  t.after(() => informer.stop());
   await informer.waitForSync();
+  // An event proves the watch is open, so cutting it is a real disconnect.
+  await cms.create(cm('inf-expire', 'warmup'));
+  await log.waitFor((ev) => ev.some((e) => e.name === 'warmup'));
   const rvBefore = informer.lastSyncResourceVersion;
 
   // Cut the informer off, then push its resourceVersion out of the server's 4096-event window.
@@ -101,11 +106,11 @@ test('relists after the watch expires (410): missed deletes arrive as tombstones
   assert.equal(lw.lists, 2, 'listed again after the expired watch');
   assert.equal(lw.watches.some((w) => w.resourceVersion === rvBefore), true);
   await log.waitFor(() => informer.lister.get('inf-expire', 'churn')?.metadata?.resourceVersion === churn.metadata?.resourceVersion);
-  assert.deepEqual(informer.indexer.listKeys().sort(), ['inf-expire/churn', 'inf-expire/keep']);
+  assert.deepEqual(informer.indexer.listKeys().sort(), ['inf-expire/churn', 'inf-expire/keep', 'inf-expire/warmup']);
   await informer.stop();
 });
 
-test('indexes by namespace and by custom index functions; the lister filters by label', async () => {
+test('indexes by namespace and by custom index functions; the lister filters by label', async (t) => {
   await ensureNamespace('inf-idx-1');
   await ensureNamespace('inf-idx-2');
   await client.resource(configMaps, 'inf-idx-1').create(cm('inf-idx-1', 'web', {}, { app: 'web' }));
@@ -116,6 +121,7 @@ test('indexes by namespace and by custom index functions; the lister filters by 
   const informer = factory.informerFor(configMaps, { indexers: { byApp } });
   assert.equal(factory.informerFor(configMaps, { indexers: { byApp } }), informer, 'one shared informer per resource');
   factory.start();
+  t.after(() => factory.stop());
   assert.equal(await factory.waitForSync(), true);
   const names = (objs: ConfigMap[]) => objs.map((o) => `${o.metadata!.namespace}/${o.metadata!.name}`).sort();
   assert.deepEqual(names(informer.indexer.byIndex(NAMESPACE_INDEX, 'inf-idx-1')), ['inf-idx-1/db', 'inf-idx-1/web']);
@@ -134,12 +140,13 @@ test('indexes by namespace and by custom index functions; the lister filters by 
   await factory.stop();
 });
 
-test('a handler added after sync is told of every cached object; resync re-sends them as updates', async () => {
+test('a handler added after sync is told of every cached object; resync re-sends them as updates', async (t) => {
   await ensureNamespace('inf-late');
   await client.resource(configMaps, 'inf-late').create(cm('inf-late', 'x'));
   const lw = listWatchFor(client.resource(configMaps, 'inf-late'));
   const informer = new SharedIndexInformer<ConfigMap>(lw, { name: 'configmaps', resyncPeriodMs: 1000 });
   informer.start();
+  t.after(() => informer.stop());
   await informer.waitForSync();
   const log = new EventLog<ConfigMap>();
   informer.addEventHandler(log);
@@ -150,7 +157,7 @@ test('a handler added after sync is told of every cached object; resync re-sends
   await informer.stop();
 });
 
-test('the same informer works over the in-process transport', async () => {
+test('the same informer works over the in-process transport', async (t) => {
   const local = new ApiClient(new InProcessTransport((r) => server.server.handleLocal(r), { name: 'system:kube-controller-manager', groups: ['system:masters'] }));
   await ensureNamespace('inf-local');
   const cms = local.resource(configMaps, 'inf-local');
@@ -159,6 +166,7 @@ test('the same informer works over the in-process transport', async () => {
   const log = new EventLog<ConfigMap>();
   informer.addEventHandler(log);
   informer.start();
+  t.after(() => informer.stop());
   await informer.waitForSync();
   await cms.create(cm('inf-local', 'two'));
   await cms.delete('one');

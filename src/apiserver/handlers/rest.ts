@@ -330,9 +330,9 @@ export class RestHandler {
     }
     await this.writeUpdate(c, (current) => {
       const patched = applyPatch(type, current, body, `${c.def.group}/${c.def.version}/${c.def.kind}`);
-      this.checkSchema(c, patched, () => type === 'application/strategic-merge-patch+json'
-        ? goValueText(decodeBody(body, 'application/json'))
-        : JSON.stringify(patched));
+      // The check drops unknown fields, so the patched document is printed before it.
+      const document = type === 'application/strategic-merge-patch+json' ? undefined : JSON.stringify(patched);
+      this.checkSchema(c, patched, () => document ?? goValueText(decodeBody(body, 'application/json')));
       return patched;
     }, true);
   }

@@ -61,7 +61,10 @@ function syntheticName(g: GroupVersionKind): string {
   return `${group}.${g.version}.${g.kind}`;
 }
 
-/** A schema for a kind we have no generated definition for: metadata typed, the rest free-form. */
+const API_VERSION_DESCRIPTION = 'APIVersion defines the versioned schema of this representation of an object. Servers should convert recognized schemas to the latest internal value, and may reject unrecognized values. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#resources';
+const KIND_DESCRIPTION = 'Kind is a string value representing the REST resource this object represents. Servers may infer this from the endpoint the client submits requests to. Cannot be updated. In CamelCase. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#types-kinds';
+const METADATA_DESCRIPTION = "Standard object's metadata. More info: https://git.k8s.io/community/contributors/devel/sig-architecture/api-conventions.md#metadata";
+
 /**
  * A kind with no built-in type: a custom resource. With the CRD's schema it is published as
  * upstream does (apiVersion, kind and metadata filled in); without, as a free-form object.
@@ -71,9 +74,10 @@ function syntheticKind(g: GroupVersionKind, crdSchema?: Schema): Schema {
     return {
       ...crdSchema,
       properties: {
-        apiVersion: { type: 'string', description: 'APIVersion defines the versioned schema of this representation of an object.' },
-        kind: { type: 'string', description: 'Kind is a string value representing the REST resource this object represents.' },
-        metadata: { $ref: `${REF_PREFIX_V2}${META}.ObjectMeta` },
+        // As upstream's CRD OpenAPI builder: TypeMeta's fields and metadata with their descriptions.
+        apiVersion: { type: 'string', description: API_VERSION_DESCRIPTION },
+        kind: { type: 'string', description: KIND_DESCRIPTION },
+        metadata: { description: METADATA_DESCRIPTION, $ref: `${REF_PREFIX_V2}${META}.ObjectMeta` },
         ...Object.fromEntries(Object.entries(crdSchema.properties ?? {}).filter(([k]) => !['apiVersion', 'kind', 'metadata'].includes(k))),
       },
       'x-kubernetes-group-version-kind': [g],

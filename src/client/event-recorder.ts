@@ -1,0 +1,129 @@
+// Records core/v1 Events about objects, as client-go's tools/record recorder and its
+// broadcaster's sink: each event goes through the correlator (aggregate, de-duplicate,
+// spam-filter), then is created, or patched (count, lastTimestamp) when it repeats one
+// already written. Writes happen in order in the background; recording never throws,
+// because an event must never fail the work it describes.
+import type { Logger } from '../logger.js';
+import { nullLogger } from '../logger.js';
+import type { ApiClient } from './api-client.js';
+import type { Clock } from './clock.js';
+import { realClock } from './clock.js';
+import { isNotFound } from './errors.js';
+import type { CoreEvent, CorrelatorOptions } from './event-correlator.js';
+import { EventCorrelator, metaTime } from './event-correlator.js';
+import type { ObjectWithMeta } from './resources.js';
+import { events } from './resources.js';
+
+export type EventType = 'Normal' | 'Warning';
+
+export interface ObjectReference {
+  kind?: string;
+  apiVersion?: string;
+  namespace?: string;
+  name?: string;
+  uid?: string;
+  resourceVersion?: string;
+  fieldPath?: string;
+}
+
+export interface EventRecorderOptions {
+  /** source.component and reportingComponent, e.g. "deployment-controller". */
+  component: string;
+  /** source.host and reportingInstance (a kubelet's node name). */
+  host?: string;
+  clock?: Clock;
+  logger?: Logger;
+  correlator?: CorrelatorOptions;
+}
+
+/** A reference to `obj` (its kind and apiVersion must be set, as on watched objects). */
+export function referenceTo(obj: ObjectWithMeta, fieldPath?: string): ObjectReference {
+  const m = obj.metadata ?? {};
+  return {
+    kind: obj.kind,
+    apiVersion: obj.apiVersion,
+    namespace: m.namespace,
+    name: m.name,
+    uid: m.uid,
+    resourceVersion: m.resourceVersion,
+    ...(fieldPath ? { fieldPath } : {}),
+  };
+}
+
+export class EventRecorder {
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly correlator: EventCorrelator;
+  private tail: Promise<void> = Promise.resolve();
+  private stopped = false;
+
+  constructor(private readonly client: ApiClient, private readonly opts: EventRecorderOptions) {
+    this.clock = opts.clock ?? realClock;
+    this.logger = (opts.logger ?? nullLogger).child({ component: 'event-recorder', source: opts.component });
+    this.correlator = new EventCorrelator(this.clock, opts.correlator);
+  }
+
+  /** Records an event about `about` (an object or a reference). Returns at once. */
+  event(about: ObjectWithMeta | ObjectReference, type: EventType, reason: string, message: string): void {
+    if (this.stopped) return;
+    const ref: ObjectReference = 'metadata' in about ? referenceTo(about as ObjectWithMeta) : (about as ObjectReference);
+    const now = this.clock.now();
+    const ts = metaTime(now);
+    // As upstream's makeEvent: the event lives in the object's namespace, "default" for cluster-scoped ones.
+    const namespace = ref.namespace || 'default';
+    const ev: CoreEvent = {
+      apiVersion: 'v1',
+      kind: 'Event',
+      metadata: { name: this.correlator.eventName(ref.name ?? '', now), namespace },
+      involvedObject: ref,
+      reason,
+      message,
+      type,
+      source: { component: this.opts.component, ...(this.opts.host ? { host: this.opts.host } : {}) },
+      firstTimestamp: ts,
+      lastTimestamp: ts,
+      count: 1,
+      reportingComponent: this.opts.component,
+      reportingInstance: this.opts.host ?? '',
+    };
+    const result = this.correlator.correlate(ev);
+    if (result.skip) {
+      this.logger.debug('event dropped by the spam filter', { reason, object: `${namespace}/${ref.name}` });
+      return;
+    }
+    this.tail = this.tail.then(() => this.write(result.event, result.patch));
+  }
+
+  /** Resolves when every event recorded so far has been written (or has failed). */
+  flush(): Promise<void> {
+    return this.tail;
+  }
+
+  /** Stops recording; waits for pending writes. Idempotent. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    await this.tail;
+  }
+
+  private async write(ev: CoreEvent, patch: { count: number; lastTimestamp: string; message: string } | undefined): Promise<void> {
+    const api = this.client.resource(events, ev.metadata.namespace);
+    try {
+      let written: CoreEvent | undefined;
+      if (patch && ev.metadata.name) {
+        try {
+          written = (await api.patch(ev.metadata.name, 'strategic', patch)) as CoreEvent;
+        } catch (err) {
+          // As upstream: the event may have expired or been deleted; create it afresh.
+          if (!isNotFound(err)) throw err;
+        }
+      }
+      if (!written) {
+        const fresh = { ...ev, metadata: { ...ev.metadata, resourceVersion: undefined } };
+        written = (await api.create(fresh as never)) as CoreEvent;
+      }
+      this.correlator.updateState(written);
+    } catch (err) {
+      this.logger.warn('could not write event', { reason: ev.reason, object: `${ev.involvedObject.namespace}/${ev.involvedObject.name}`, error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+}
