@@ -7,6 +7,8 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { terminalProgress } from './progress.js';
 import { runUp, UpError, type LogLevel, type RunningCluster } from './up.js';
+import { parseControllerList } from './components.js';
+import { registerStandaloneCommands } from './standalone.js';
 
 function packageVersion(): string {
   // dist/src/cli/main.js → the package root is three levels up.
@@ -29,6 +31,15 @@ interface UpFlags {
   datastore?: string;
   runtime?: string;
   logLevel: LogLevel;
+  controllers: string;
+  scheduler: boolean;
+  simNodes: number;
+}
+
+function parseCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number');
+  return n;
 }
 
 async function up(flags: UpFlags): Promise<void> {
@@ -79,6 +90,9 @@ async function up(flags: UpFlags): Promise<void> {
       logLevel: flags.logLevel,
       progress,
       signal: starting.signal,
+      controllers: parseControllerList(flags.controllers),
+      scheduler: flags.scheduler,
+      simNodes: flags.simNodes,
     });
   } catch (err) {
     process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
@@ -121,7 +135,10 @@ program
     new Option('--datastore <url>', 'sqlite://[path] (default: sqlite at <data-dir>/state.db) or memory://'),
   )
   .addOption(new Option('--runtime <name>', 'container runtime: cri, process or sim (not used yet)'))
-  .addOption(new Option('--log-level <level>', 'log verbosity').choices(['error', 'warn', 'info', 'debug']).default('info'))
+  .addOption(new Option('--log-level <level>', 'log verbosity (JSON lines on stderr)').choices(['error', 'warn', 'info', 'debug']).default('warn'))
+  .addOption(new Option('--controllers <list>', 'controllers to run: * (all), names, -name to leave one out; "" for none').default('*'))
+  .addOption(new Option('--no-scheduler', 'do not run the scheduler'))
+  .addOption(new Option('--sim-nodes <n>', 'register N simulated nodes that run pods without running anything').argParser(parseCount).default(0))
   .action(async (flags: UpFlags) => {
     await up(flags);
   });
@@ -132,5 +149,7 @@ program
   .action(() => {
     process.stdout.write(`coxswain ${packageVersion()} (node ${process.version})\n`);
   });
+
+registerStandaloneCommands(program);
 
 await program.parseAsync(process.argv);

@@ -10,6 +10,9 @@ import { ensurePki, type Pki } from '../apiserver/pki.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/types.js';
 import { DataDirLockedError, lockDataDir } from './data-dir-lock.js';
+import { startComponents } from './components.js';
+import { inProcessClient } from '../client/connect.js';
+import { createLogger } from '../logger.js';
 import { silentProgress, type Progress } from './progress.js';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
@@ -26,6 +29,12 @@ export interface UpOptions {
   progress?: Progress;
   /** Aborting between steps undoes what was done and rejects with an UpError. */
   signal?: AbortSignal;
+  /** Controllers to run (`--controllers`, default all); an empty list runs none. */
+  controllers?: string[];
+  /** Run the scheduler (default true). */
+  scheduler?: boolean;
+  /** Simulated nodes to register (`--sim-nodes`). */
+  simNodes?: number;
 }
 
 export interface RunningCluster {
@@ -103,11 +112,13 @@ export async function runUp(opts: UpOptions): Promise<RunningCluster> {
     );
     undo.push(() => store.close());
 
+    const logger = createLogger(opts.logLevel ?? 'warn');
     const server = new ApiServer({
       store,
       bindAddress: opts.bindAddress,
       port: opts.port,
       tls: { caPem: pki.caCertPem, certPem: pki.serverCertPem, keyPem: pki.serverKeyPem },
+      logger: logger.child({ component: 'apiserver' }),
     });
     await step(
       `Starting API server on ${formatHostPort(opts.bindAddress, opts.port)}`,
@@ -116,6 +127,25 @@ export async function runUp(opts: UpOptions): Promise<RunningCluster> {
       () => `API server listening on ${server.url}`,
     );
     undo.push(() => server.stop());
+
+    // In-process components use the same API through the server's local transport.
+    const local = (name: string) => inProcessClient((req) => server.handleLocal(req), { name, groups: ['system:authenticated'] });
+    const what = [
+      opts.controllers?.length === 0 ? '' : 'controllers',
+      opts.scheduler === false ? '' : 'scheduler',
+      opts.simNodes ? `${opts.simNodes} simulated node(s)` : '',
+    ].filter(Boolean);
+    if (what.length) {
+      const components = await step(
+        `Starting ${what.join(', ')}`,
+        () => startComponents(
+          { controllerManager: local('system:kube-controller-manager'), scheduler: local('system:kube-scheduler'), sim: local('system:node:sim') },
+          { controllers: opts.controllers, scheduler: opts.scheduler, simNodes: opts.simNodes, logger },
+        ),
+        (err) => `cannot start the cluster components: ${message(err)}`,
+      );
+      undo.push(() => components.stop());
+    }
 
     const url = clientUrl(server.url, opts.bindAddress);
     const kubeconfigPath = join(dataDir, KUBECONFIG_FILE_NAME);

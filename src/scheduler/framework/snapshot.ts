@@ -65,6 +65,7 @@ export class Snapshot {
   }
 
   private computeImageStates(): void {
+    for (const ni of this.nodeInfoList) ni.imageStates.clear();
     const sizes = new Map<string, { size: number; numNodes: number }>();
     for (const ni of this.nodeInfoList) {
       for (const img of ni.node.status?.images ?? []) {
@@ -88,6 +89,42 @@ export class Snapshot {
   }
 
   namespaceLabels = (ns: string): Record<string, string> | undefined => this.nsLabels.get(ns);
+
+  // In-place updates for the scheduler cache, which keeps one Snapshot current between cycles
+  // instead of rebuilding it (a cycle runs synchronously, so it still sees one consistent view).
+
+  /** Adds a node, or replaces it keeping the pods already counted there. */
+  setNode(node: Node): NodeInfo {
+    const name = node.metadata?.name ?? '';
+    const old = this.byName.get(name);
+    const ni = new NodeInfo(node);
+    if (old) {
+      for (const p of old.pods) ni.addPod(p);
+      this.nodeInfoList[this.nodeInfoList.indexOf(old)] = ni;
+    } else {
+      this.nodeInfoList.push(ni);
+    }
+    this.byName.set(name, ni);
+    this.withAffinity = this.withRequiredAntiAffinity = undefined;
+    if (node.status?.images?.length || old?.imageStates.size) this.computeImageStates();
+    return ni;
+  }
+
+  /** Drops a node (and what was counted on it). */
+  removeNode(name: string): boolean {
+    const ni = this.byName.get(name);
+    if (!ni) return false;
+    this.byName.delete(name);
+    this.nodeInfoList.splice(this.nodeInfoList.indexOf(ni), 1);
+    this.withAffinity = this.withRequiredAntiAffinity = undefined;
+    if (ni.imageStates.size) this.computeImageStates();
+    return true;
+  }
+
+  setNamespaceLabels(ns: string, labels: Record<string, string> | undefined): void {
+    if (labels) this.nsLabels.set(ns, labels);
+    else this.nsLabels.delete(ns);
+  }
 
   // Cached lists, dropped whenever assumePod/removePod changes a node's pods.
   private withAffinity?: NodeInfo[];

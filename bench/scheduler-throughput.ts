@@ -1,0 +1,159 @@
+// Scheduler throughput in the shape of upstream scheduler_perf SchedulingBasic: in one process
+// a real API server (sqlite store in a temp dir, plain HTTP on 127.0.0.1), 5,000 simulated
+// nodes and the scheduler (both in-process clients, as under `coxswain up --sim-nodes`), then
+// 10,000 pods created over HTTP as fast as the API accepts them (bounded concurrency).
+// Measures pods bound per second from the first create to the last binding, p99 creation →
+// binding (as seen on a separate HTTP watch), and memory. Prints JSON.
+import { mkdtempSync, rmSync } from 'node:fs';
+import os, { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { Pod } from 'kubernetes-types/core/v1.js';
+import { ApiServer } from '../src/apiserver/server.js';
+import { DefaultTolerationSeconds } from '../src/apiserver/admission/default-tolerations.js';
+import { PriorityAdmission } from '../src/apiserver/admission/priority.js';
+import { ApiClient } from '../src/client/api-client.js';
+import { inProcessClient } from '../src/client/connect.js';
+import { HttpTransport } from '../src/client/http-transport.js';
+import { pods } from '../src/client/resources.js';
+import { Scheduler } from '../src/scheduler/scheduler.js';
+import { SimNodes } from '../src/sim/sim-nodes.js';
+import { SqliteStore } from '../src/store/sqlite.js';
+import { round, summarize } from './stats.js';
+
+const NODES = Number(process.env['SCHED_NODES'] ?? 5000);
+const PODS = Number(process.env['SCHED_PODS'] ?? 10_000);
+const CREATORS = Number(process.env['SCHED_CREATORS'] ?? 32);
+const LEASE_MS = Number(process.env['SCHED_LEASE_MS'] ?? 10_000);
+const TIMEOUT_MS = Number(process.env['SCHED_TIMEOUT_MS'] ?? 180_000);
+/** 0: the simulated kubelets leave bound pods Pending (upstream scheduler_perf runs no kubelets). */
+const SIM_PODS = process.env['SCHED_SIM_PODS'] !== '0';
+/** 0: no "Scheduled" event per pod. */
+const EVENTS = process.env['SCHED_EVENTS'] !== '0';
+const NS = 'default';
+
+function pod(i: number): Pod {
+  return {
+    metadata: { name: `pod-${i}`, namespace: NS, labels: { app: 'bench' } },
+    spec: { containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.10', resources: { requests: { cpu: '100m', memory: '128Mi' } } }] },
+  };
+}
+
+let peakRss = 0;
+const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 200);
+
+const dataDir = mkdtempSync(join(tmpdir(), 'coxswain-sched-bench-'));
+const store = new SqliteStore(join(dataDir, 'state.db'));
+let server!: ApiServer;
+server = new ApiServer({
+  store,
+  port: 0,
+  bindAddress: '127.0.0.1',
+  authenticator: { authenticate: () => ({ name: 'bench-admin', groups: ['system:masters', 'system:authenticated'] }) },
+  extraAdmission: [new PriorityAdmission(() => server.resources), new DefaultTolerationSeconds()],
+});
+await server.start();
+const admin = { name: 'system:admin', groups: ['system:masters', 'system:authenticated'] };
+const componentClient = () => inProcessClient((r) => server.handleLocal(r), admin);
+
+const tSetup = performance.now();
+const sim = new SimNodes(componentClient(), {
+  count: NODES, leaseRenewIntervalMs: LEASE_MS, zones: ['zone-a', 'zone-b', 'zone-c'],
+  podStartDelayMs: SIM_PODS ? 0 : 24 * 3600_000,
+});
+await sim.start();
+const nodesRegisteredMs = performance.now() - tSetup;
+const scheduler = new Scheduler({ client: componentClient(), recordScheduledEvents: EVENTS });
+await scheduler.start();
+while (scheduler.cache.snapshot.numNodes() < NODES) await new Promise((r) => setTimeout(r, 50));
+const setupMs = performance.now() - tSetup;
+const rssBeforePods = process.memoryUsage().rss;
+
+// An independent observer: when did each pod first show up bound on a watch?
+const watchTransport = new HttpTransport({ server: server.url, maxSockets: 2 });
+const observer = new ApiClient(watchTransport);
+const createdAt = new Float64Array(PODS);
+const boundAt = new Float64Array(PODS);
+let boundCount = 0;
+let lastBound = 0;
+let allBound!: () => void;
+const allBoundP = new Promise<void>((r) => (allBound = r));
+const list = await observer.resource(pods, NS).list({ limit: 1 });
+const watch = await observer.resource(pods, NS).watch({ resourceVersion: list.metadata.resourceVersion });
+const watching = (async () => {
+  for await (const ev of watch) {
+    const p = ev.object as Pod;
+    if (!p?.spec?.nodeName) continue;
+    const i = Number(p.metadata?.name?.slice(4));
+    if (!Number.isInteger(i) || boundAt[i]) continue;
+    boundAt[i] = lastBound = performance.now();
+    if (++boundCount === PODS) allBound();
+  }
+})();
+
+const createTransport = new HttpTransport({ server: server.url, maxSockets: CREATORS });
+const creator = new ApiClient(createTransport).resource(pods, NS);
+let next = 0;
+let createErrors = 0;
+const t0 = performance.now();
+const cpu0 = process.cpuUsage();
+await Promise.all(Array.from({ length: CREATORS }, async () => {
+  while (next < PODS) {
+    const i = next++;
+    createdAt[i] = performance.now();
+    try {
+      await creator.create(pod(i));
+    } catch {
+      createErrors++;
+    }
+  }
+}));
+const createdMs = performance.now() - t0;
+const timedOut = await Promise.race([
+  allBoundP.then(() => false),
+  new Promise<boolean>((r) => setTimeout(() => r(true), TIMEOUT_MS).unref()),
+]);
+const elapsedMs = lastBound - t0;
+const cpu = process.cpuUsage(cpu0);
+const latencies: number[] = [];
+for (let i = 0; i < PODS; i++) if (boundAt[i]) latencies.push(boundAt[i]! - createdAt[i]!);
+
+const result = {
+  benchmark: 'scheduler-throughput',
+  nodes: NODES,
+  pods: PODS,
+  creators: CREATORS,
+  leaseRenewIntervalMs: LEASE_MS,
+  simPodLifecycle: SIM_PODS,
+  scheduledEvents: EVENTS,
+  bound: boundCount,
+  createErrors,
+  timedOut,
+  setup: { nodesRegisteredMs: round(nodesRegisteredMs, 0), readyMs: round(setupMs, 0) },
+  createPhaseMs: round(createdMs, 0),
+  createsPerSecond: round(PODS / (createdMs / 1000), 0),
+  podsBoundPerSecond: round(boundCount / (elapsedMs / 1000), 0),
+  firstCreateToLastBindMs: round(elapsedMs, 0),
+  creationToBinding: summarize(latencies),
+  /** CPU time of the whole process (server, scheduler, simulator, clients) per pod: load-independent. */
+  cpuMsPerPod: round((cpu.user + cpu.system) / 1000 / PODS, 3),
+  host: { cpus: os.cpus().length, loadavg: os.loadavg().map((x) => round(x, 2)) },
+  scheduler: scheduler.stats,
+  sim: sim.stats,
+  rssMB: { beforePods: round(rssBeforePods / 2 ** 20, 1), peak: round(peakRss / 2 ** 20, 1), end: round(process.memoryUsage().rss / 2 ** 20, 1) },
+  heapUsedMB: round(process.memoryUsage().heapUsed / 2 ** 20, 1),
+  targetPodsPerSecond: 1000,
+  met: boundCount === PODS && boundCount / (elapsedMs / 1000) >= 1000,
+};
+
+watch.cancel?.();
+await watching.catch(() => undefined);
+await scheduler.stop();
+await sim.stop();
+createTransport.close();
+watchTransport.close();
+await server.stop();
+await store.close();
+clearInterval(sampler);
+rmSync(dataDir, { recursive: true, force: true });
+process.stdout.write(JSON.stringify(result) + '\n');
