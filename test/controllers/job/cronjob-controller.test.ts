@@ -116,10 +116,9 @@ describe('cronjob controller', () => {
       return x.length === 2 ? x : undefined;
     }, 'second job');
     assert.deepEqual(js.map((j) => j.metadata?.name), [`ticker-${t1 / MINUTE}`, `ticker-${t1 / MINUTE + 1}`]);
-    await cjApi().delete('ticker');
   });
 
-  it('Forbid skips a run while the previous Job is active, and runs again once it completed', async () => {
+  it('Forbid holds a run back while the previous Job is active, and starts it late once that one completed', async () => {
     const t1 = await create(cronJobManifest('forbid', { concurrencyPolicy: 'Forbid' }));
     advanceTo(t1 + 1000);
     const [first] = await eventually(async () => {
@@ -131,23 +130,42 @@ describe('cronjob controller', () => {
       && e.message === 'Not starting job because prior execution is running and concurrency policy is Forbid'), 'JobAlreadyActive event');
     assert.equal((await jobsOf('forbid')).length, 1);
 
+    // As upstream (no startingDeadlineSeconds): the held-back run starts as soon as the slot frees.
     await finish(first!.metadata!.name!, 'Complete', t1);
-    const cj = await eventually(async () => {
-      const x = await cjApi().get('forbid');
-      return !x.status?.active?.length && x.status?.lastSuccessfulTime ? x : undefined;
-    }, 'completed job leaves status.active');
-    assert.equal(cj.status?.lastSuccessfulTime, utc(t1 + 1000));
-    await eventually(async () => (await eventsOf('forbid')).some((e) => e.reason === 'SawCompletedJob'
-      && e.message === `Saw completed job: ${first!.metadata!.name}, condition: Complete`), 'SawCompletedJob event');
-
-    advanceTo(t1 + 2 * MINUTE + 1000);
     const js = await eventually(async () => {
       const x = await jobsOf('forbid');
       return x.length === 2 ? x : undefined;
-    }, 'run after completion');
-    // The skipped minute never runs.
-    assert.deepEqual(js.map((j) => j.metadata?.name), [`forbid-${t1 / MINUTE}`, `forbid-${t1 / MINUTE + 2}`]);
-    await cjApi().delete('forbid');
+    }, 'the held-back run');
+    assert.deepEqual(js.map((j) => j.metadata?.name), [`forbid-${t1 / MINUTE}`, `forbid-${t1 / MINUTE + 1}`]);
+    const cj = await eventually(async () => {
+      const x = await cjApi().get('forbid');
+      return x.status?.active?.length === 1 && x.status.active[0]!.name === js[1]!.metadata?.name ? x : undefined;
+    }, 'only the new job active');
+    assert.equal(cj.status?.lastSuccessfulTime, utc(t1 + 1000));
+    assert.equal(cj.status?.lastScheduleTime, utc(t1 + MINUTE));
+    await eventually(async () => (await eventsOf('forbid')).some((e) => e.reason === 'SawCompletedJob'
+      && e.message === `Saw completed job: ${first!.metadata!.name}, condition: Complete`), 'SawCompletedJob event');
+  });
+
+  it('Forbid with startingDeadlineSeconds drops a run held back too long', async () => {
+    const t1 = await create(cronJobManifest('forbid-deadline', { concurrencyPolicy: 'Forbid', startingDeadlineSeconds: 20 }));
+    advanceTo(t1 + 1000);
+    const [first] = await eventually(async () => {
+      const js = await jobsOf('forbid-deadline');
+      return js.length === 1 ? js : undefined;
+    }, 'first job');
+    advanceTo(t1 + MINUTE + 1000);
+    await eventually(async () => (await eventsOf('forbid-deadline')).some((e) => e.reason === 'JobAlreadyActive'), 'JobAlreadyActive event');
+    // The slot frees 30 s after the held-back time: past its 20 s deadline, so it never runs.
+    advanceTo(t1 + MINUTE + 30_000);
+    await finish(first!.metadata!.name!, 'Complete', t1);
+    await eventually(async () => !(await cjApi().get('forbid-deadline')).status?.active?.length, 'first job left status.active');
+    advanceTo(t1 + 2 * MINUTE + 1000);
+    const js = await eventually(async () => {
+      const x = await jobsOf('forbid-deadline');
+      return x.length === 2 ? x : undefined;
+    }, 'the next on-time run');
+    assert.deepEqual(js.map((j) => j.metadata?.name), [`forbid-deadline-${t1 / MINUTE}`, `forbid-deadline-${t1 / MINUTE + 2}`]);
   });
 
   it('Replace deletes the running Job and starts the new one', async () => {
@@ -165,7 +183,6 @@ describe('cronjob controller', () => {
     }, 'status.active holds only the new job');
     assert.equal(cj.status?.lastScheduleTime, utc(t1 + MINUTE));
     await eventually(async () => (await eventsOf('replace')).some((e) => e.reason === 'SuccessfulDelete' && e.message === `Deleted job replace-${t1 / MINUTE}`), 'SuccessfulDelete event');
-    await cjApi().delete('replace');
   });
 
   it('keeps only successfulJobsHistoryLimit and failedJobsHistoryLimit finished Jobs, deleting the oldest', async () => {
@@ -194,7 +211,6 @@ describe('cronjob controller', () => {
       return !x.status?.active?.length ? x : undefined;
     }, 'no active jobs left');
     assert.equal(cj.status?.lastSuccessfulTime, utc(t1 + MINUTE + 1000));
-    await cjApi().delete('history');
   });
 
   it('starts nothing while suspended, and skips starts missed beyond startingDeadlineSeconds', async () => {
@@ -208,7 +224,6 @@ describe('cronjob controller', () => {
       return x.length >= 1 ? x : undefined;
     }, 'the on-time run');
     assert.deepEqual(js.map((j) => j.metadata?.name), [`late-${t1 / MINUTE + 1}`]);
-    await cjApi().delete('late');
   });
 
   it('warns about too many missed start times and runs only the most recent one', async () => {
@@ -224,7 +239,6 @@ describe('cronjob controller', () => {
       return x.length === 1 ? x : undefined;
     }, 'one job');
     assert.equal(js[0]!.metadata?.name, `behind-${t1 / MINUTE + 149}`);
-    await cjApi().delete('behind');
   });
 
   it('reads the schedule in spec.timeZone and stamps the scheduled time in that zone', async () => {
@@ -239,6 +253,5 @@ describe('cronjob controller', () => {
     // 06:30 in Tokyo is 21:30 UTC the day before.
     assert.equal(new Date(Date.parse(stamp)).getUTCHours(), 21);
     assert.equal(job!.metadata?.name, `tokyo-${Date.parse(stamp) / MINUTE}`);
-    await cjApi().delete('tokyo');
   });
 });
