@@ -247,4 +247,18 @@ describe('job controller', () => {
     assert.equal(c.message, 'Job was active longer than specified deadline');
     await eventually(async () => (await podsOf('deadline')).length === 0, 'pod deleted');
   });
+
+  it('releases the tracking finalizer of pods whose job was deleted', async () => {
+    await jobsApi().create(jobManifest('doomed', { parallelism: 2, completions: 2 }));
+    const running = await eventually(async () => {
+      const ps = await podsOf('doomed');
+      return ps.length === 2 && ps.every((p) => p.metadata?.finalizers?.includes(TRACKING_FINALIZER)) ? ps : undefined;
+    }, 'two tracked pods');
+    // Orphan propagation: this test server has no garbage collector, so the pods stay.
+    await jobsApi().delete('doomed', { propagationPolicy: 'Orphan' });
+    await eventually(async () => {
+      const ps = await podsOf('doomed');
+      return ps.length === running.length && ps.every((p) => !(p.metadata?.finalizers ?? []).includes(TRACKING_FINALIZER));
+    }, 'finalizers removed from the orphaned pods');
+  });
 });
