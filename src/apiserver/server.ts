@@ -13,6 +13,8 @@ import { ANONYMOUS, ClientCertAuthenticator, type Authenticator, type UserInfo }
 import { AllowAllAuthorizer, type Authorizer } from './authz.js';
 import { AdmissionChain, type AdmissionPlugin } from './admission/types.js';
 import { NamespaceLifecycle } from './admission/namespace-lifecycle.js';
+import { DefaultTolerationSeconds } from './admission/default-tolerations.js';
+import { PriorityAdmission } from './admission/priority.js';
 import { ResourceRegistry } from './resources.js';
 import { RestHandler } from './handlers/rest.js';
 import { Discovery } from './handlers/discovery.js';
@@ -81,7 +83,13 @@ export class ApiServer {
     this.resources = new ResourceRegistry(opts.store, kinds);
     this.authenticator = opts.authenticator ?? new ClientCertAuthenticator();
     this.authorizer = opts.authorizer ?? new AllowAllAuthorizer();
-    const admission = new AdmissionChain([new NamespaceLifecycle(this.resources), ...(opts.extraAdmission ?? [])]);
+    // As upstream's default admission order: lifecycle, then mutating defaults.
+    const admission = new AdmissionChain([
+      new NamespaceLifecycle(this.resources),
+      new DefaultTolerationSeconds(),
+      new PriorityAdmission(this.resources),
+      ...(opts.extraAdmission ?? []),
+    ]);
     this.openapi = loadOpenApi(() => this.resources.kinds);
     const schema: SchemaChecker = this.openapi?.schemaChecker ?? noSchemaChecker;
     this.crdController = new CrdController(this.resources, this.logger.child({ component: 'crd-controller' }));

@@ -148,13 +148,21 @@ export class Snapshot {
     if (!ni) return undefined;
     const bound: Pod = { ...pod, spec: { ...pod.spec!, nodeName } };
     const pi = ni.addPod(newPodInfo(bound));
-    this.withAffinity = this.withRequiredAntiAffinity = undefined;
+    // Only a pod with (anti-)affinity terms can change which nodes the cached lists hold.
+    if (hasAffinityTerms(pi)) this.withAffinity = this.withRequiredAntiAffinity = undefined;
     return pi;
   }
 
   removePod(pod: Pod): boolean {
     const ni = pod.spec?.nodeName ? this.byName.get(pod.spec.nodeName) : undefined;
-    this.withAffinity = this.withRequiredAntiAffinity = undefined;
-    return ni ? ni.removePod(`${pod.metadata?.namespace ?? 'default'}/${pod.metadata?.name}`) : false;
+    if (!ni) return false;
+    const key = `${pod.metadata?.namespace ?? 'default'}/${pod.metadata?.name}`;
+    if (ni.podsWithAffinity.some((p) => p.key === key)) this.withAffinity = this.withRequiredAntiAffinity = undefined;
+    return ni.removePod(key);
   }
+}
+
+function hasAffinityTerms(pi: PodInfo): boolean {
+  return pi.requiredAffinityTerms.length > 0 || pi.requiredAntiAffinityTerms.length > 0 ||
+    pi.preferredAffinityTerms.length > 0 || pi.preferredAntiAffinityTerms.length > 0;
 }
