@@ -105,7 +105,7 @@ export class ResourceStore {
         throw new ConflictError(this.id.resource, this.id.group, name, CONFLICT_MESSAGE);
       }
       const body = serialize(next);
-      if (body === serialize(current.obj)) return { object: current, changed: false };
+      if (body === (current.raw ?? serialize(current.obj))) return { object: current, changed: false };
       try {
         const kv = await this.store.update(key, body, current.rv);
         this.noteWrite(kv.modRevision);
@@ -141,12 +141,16 @@ export class ResourceStore {
   }
 }
 
-/** The stored form: resourceVersion is the store's revision, never part of the value. */
+/**
+ * The stored form: resourceVersion is the store's revision, never part of the value; the
+ * type fields and metadata come first, so readers can splice the resourceVersion back in.
+ */
 function serialize(obj: KubeObject): string {
-  const meta = obj.metadata;
+  const { apiVersion, kind, metadata, ...rest } = obj;
+  let meta = metadata;
   if (meta && 'resourceVersion' in meta) {
-    const { resourceVersion: _rv, ...rest } = meta;
-    return JSON.stringify({ ...obj, metadata: rest });
+    const { resourceVersion: _rv, ...others } = meta;
+    meta = others;
   }
-  return JSON.stringify(obj);
+  return JSON.stringify({ apiVersion, kind, metadata: meta, ...rest });
 }

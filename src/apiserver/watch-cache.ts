@@ -8,7 +8,10 @@ import { GoneError } from '../api/errors.js';
 export interface CachedObject {
   key: string;
   obj: KubeObject;
-  json: string;
+  /** The object as JSON, resourceVersion included (made on first use). */
+  readonly json: string;
+  /** The stored text (no resourceVersion), when the object came from the store. */
+  raw?: string;
   rv: number;
 }
 
@@ -30,7 +33,37 @@ export function decodeKeyValue(kv: KeyValue, rv = kv.modRevision): CachedObject 
   const obj = JSON.parse(kv.value) as KubeObject;
   obj.metadata = obj.metadata ?? {};
   obj.metadata.resourceVersion = String(rv);
-  return { key: kv.key, obj, json: JSON.stringify(obj), rv };
+  return cachedObject(kv.key, obj, rv, kv.value);
+}
+
+/**
+ * Wraps an object; its JSON is made lazily, from the stored text when that text puts
+ * metadata first (as ResourceStore writes it) — splicing the resourceVersion in is much
+ * cheaper than serializing the object again.
+ */
+export function cachedObject(key: string, obj: KubeObject, rv: number, raw?: string): CachedObject {
+  let json: string | undefined;
+  return {
+    key,
+    obj,
+    rv,
+    raw,
+    get json(): string {
+      return (json ??= (raw !== undefined && withResourceVersion(raw, rv)) || JSON.stringify(obj));
+    },
+  };
+}
+
+const METADATA_OPEN = '"metadata":{';
+
+/** Inserts resourceVersion into stored JSON whose top-level metadata precedes any other object. */
+function withResourceVersion(raw: string, rv: number): string | undefined {
+  const at = raw.indexOf(METADATA_OPEN);
+  // Only apiVersion and kind (plain strings) may come before metadata at the top level.
+  if (at < 0 || raw.lastIndexOf('{', at) !== 0 || raw.lastIndexOf('[', at) >= 0) return undefined;
+  const insert = at + METADATA_OPEN.length;
+  const field = `"resourceVersion":"${rv}"`;
+  return raw[insert] === '}' ? `${raw.slice(0, insert)}${field}${raw.slice(insert)}` : `${raw.slice(0, insert)}${field},${raw.slice(insert)}`;
 }
 
 export class WatchCache {
@@ -203,7 +236,7 @@ export class WatchCache {
 function withRv(o: CachedObject, rv: number): CachedObject {
   const obj = structuredClone(o.obj);
   obj.metadata!.resourceVersion = String(rv);
-  return { key: o.key, obj, json: JSON.stringify(obj), rv };
+  return cachedObject(o.key, obj, rv, o.raw);
 }
 
 /** First index whose key is >= `key` (keys sorted by code unit, as JS compares strings). */
