@@ -18,16 +18,31 @@ function validateAlwaysRestart(spec: Obj): FieldError[] {
   return policy !== undefined && policy !== 'Always' ? [notSupported('spec.template.spec.restartPolicy', policy, ['Always'])] : [];
 }
 
-function validateReplicatedSpec(obj: KubeObject, kindName: string): FieldError[] {
+function validateReplicatedSpec(obj: KubeObject, kindName: string, template: Obj | undefined = obj.spec?.template): FieldError[] {
   const spec: Obj = obj.spec ?? {};
   const errs = [...validateObjectMeta(obj, { namespaced: true })];
   errs.push(...nonNegative(spec.replicas, 'spec.replicas'));
   errs.push(...nonNegative(spec.minReadySeconds, 'spec.minReadySeconds'));
   errs.push(...nonNegative(spec.revisionHistoryLimit, 'spec.revisionHistoryLimit'));
   errs.push(...validateWorkloadSelector(spec, kindName));
-  errs.push(...validatePodTemplateSpec(spec.template, 'spec.template'));
+  errs.push(...validatePodTemplateSpec(template, 'spec.template'));
   errs.push(...validateAlwaysRestart(spec));
   return errs;
+}
+
+/**
+ * A StatefulSet's containers mount its volumeClaimTemplates by name; the controller adds those
+ * volumes to each pod, so the template is validated as if it had them.
+ */
+function withClaimVolumes(spec: Obj): Obj | undefined {
+  const template = spec.template;
+  const claims: Obj[] = Array.isArray(spec.volumeClaimTemplates) ? spec.volumeClaimTemplates : [];
+  if (!template || typeof template !== 'object' || !claims.length) return template;
+  const volumes: Obj[] = Array.isArray(template.spec?.volumes) ? template.spec.volumes : [];
+  const have = new Set(volumes.map((v) => v?.name));
+  const extra = claims.map((c) => c?.metadata?.name).filter((n): n is string => typeof n === 'string' && !have.has(n))
+    .map((name) => ({ name, persistentVolumeClaim: { claimName: name } }));
+  return { ...template, spec: { ...(template.spec ?? {}), volumes: [...volumes, ...extra] } };
 }
 
 function validateSelectorImmutable(obj: KubeObject, old: KubeObject): FieldError[] {
@@ -77,7 +92,7 @@ export function validateSelectorUpdate(obj: KubeObject, old: KubeObject): FieldE
 
 export function validateStatefulSet(obj: KubeObject): FieldError[] {
   const spec: Obj = obj.spec ?? {};
-  const errs = validateReplicatedSpec(obj, 'statefulset');
+  const errs = validateReplicatedSpec(obj, 'statefulset', withClaimVolumes(spec));
   const policies = ['OrderedReady', 'Parallel'];
   if (spec.podManagementPolicy !== undefined && !policies.includes(spec.podManagementPolicy)) {
     errs.push(notSupported('spec.podManagementPolicy', spec.podManagementPolicy, policies));

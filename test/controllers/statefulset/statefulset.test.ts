@@ -23,7 +23,13 @@ function statefulSet(name: string, spec: Partial<NonNullable<StatefulSet['spec']
       selector: { matchLabels: { app: name } },
       template: {
         metadata: { labels: { app: name } },
-        spec: { containers: [{ name: 'nginx', image: 'nginx:1', volumeMounts: [{ name: 'www', mountPath: '/usr/share/nginx/html' }] }] },
+        // The template's own `www` volume is replaced by the claim of that name, as upstream
+        // updateStorage does. (It is also here because this API server still validates the
+        // template's volumeMounts against its volumes only; upstream skips that for StatefulSets.)
+        spec: {
+          containers: [{ name: 'nginx', image: 'nginx:1', volumeMounts: [{ name: 'www', mountPath: '/usr/share/nginx/html' }] }],
+          volumes: [{ name: 'www', emptyDir: {} }],
+        },
       },
       volumeClaimTemplates: [{ metadata: { name: 'www' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }],
       ...spec,
@@ -72,7 +78,10 @@ describe('StatefulSet controller', () => {
     assert.equal(web0.metadata?.labels?.['apps.kubernetes.io/pod-index'], '0');
     const ref = web0.metadata?.ownerReferences?.[0];
     assert.deepEqual([ref?.kind, ref?.uid, ref?.controller, ref?.blockOwnerDeletion], ['StatefulSet', set.metadata?.uid, true, true]);
-    assert.deepEqual(web0.spec?.volumes?.find((v) => v.name === 'www')?.persistentVolumeClaim, { claimName: 'www-web-0' });
+    const www = web0.spec?.volumes?.filter((v) => v.name === 'www') ?? [];
+    assert.equal(www.length, 1);
+    assert.deepEqual(www[0]!.persistentVolumeClaim, { claimName: 'www-web-0' });
+    assert.equal(www[0]!.emptyDir, undefined, 'the claim replaced the template volume');
     const pvc = await c.client.resource(persistentVolumeClaims, 'default').get('www-web-0');
     assert.equal(pvc.metadata?.labels?.app, 'web', 'the claim carries the selector labels');
     assert.equal(pvc.metadata?.ownerReferences, undefined, 'Retain: the claim is not owned');
@@ -118,10 +127,10 @@ describe('StatefulSet controller', () => {
     await eventually(async () => (await api().get('web')).status?.readyReplicas === 3, 10_000, 'three ready again');
     const oldRevision = (await api().get('web')).status?.currentRevision;
 
-    await api().patch('web', 'merge', { spec: { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 2 } }, template: { spec: { containers: [{ name: 'nginx', image: 'nginx:2' }] } } } });
+    const patched = await api().patch('web', 'merge', { spec: { updateStrategy: { type: 'RollingUpdate', rollingUpdate: { partition: 2 } }, template: { spec: { containers: [{ name: 'nginx', image: 'nginx:2' }] } } } });
     const partial = await eventually(async () => {
       const s = (await api().get('web')).status;
-      return s?.observedGeneration === 3 && s.updatedReplicas === 1 && s.readyReplicas === 3 ? s : undefined;
+      return s && s.observedGeneration === patched.metadata?.generation && s.updatedReplicas === 1 && s.readyReplicas === 3 ? s : undefined;
     }, 10_000, 'web-2 updated');
     assert.notEqual(partial.updateRevision, oldRevision);
     assert.equal(partial.currentRevision, oldRevision, 'the partition holds the rest at the current revision');
@@ -138,7 +147,8 @@ describe('StatefulSet controller', () => {
     const deletions = await recordDeletions(c, 'web');
     await api().patch('web', 'merge', { spec: { updateStrategy: { rollingUpdate: { partition: 0 } } } });
     const full = await run('kubectl', ['--server', c.server.url, 'rollout', 'status', 'statefulset/web', '-n', 'default', '--timeout=20s'], { timeout: 25_000 });
-    assert.match(full.stdout, /statefulset rolling update complete 3 pods at revision web-/);
+    // kubectl reports any RollingUpdate with a partition field (defaulted to 0) as partitioned.
+    assert.match(full.stdout, /partitioned roll out complete: 3 new pods have been updated/);
     await deletions.stop();
     assert.deepEqual(deletions.order, ['web-1', 'web-0'], 'updated from the highest ordinal down');
     const status = (await api().get('web')).status!;
