@@ -121,27 +121,34 @@ const program = new Command()
   .description('A light, Kubernetes-compatible container orchestrator')
   .version(packageVersion(), '--version', 'print the version');
 
-program
-  .command('up')
-  .description('run a single-node cluster in this process')
-  .addOption(
-    new Option('--data-dir <dir>', 'where the cluster keeps its state, certificates and kubeconfig')
-      .env('COXSWAIN_DATA_DIR')
-      .default(join(homedir(), '.coxswain'), '~/.coxswain'),
-  )
-  .addOption(new Option('--port <n>', 'API server port').argParser(parsePort).default(6443))
-  .addOption(new Option('--bind-address <ip>', 'address the API server listens on').default('127.0.0.1'))
-  .addOption(
-    new Option('--datastore <url>', 'sqlite://[path] (default: sqlite at <data-dir>/state.db) or memory://'),
-  )
-  .addOption(new Option('--runtime <name>', 'container runtime: cri, process or sim (not used yet)'))
-  .addOption(new Option('--log-level <level>', 'log verbosity (JSON lines on stderr)').choices(['error', 'warn', 'info', 'debug']).default('warn'))
-  .addOption(new Option('--controllers <list>', 'controllers to run: * (all), names, -name to leave one out; "" for none').default('*'))
-  .addOption(new Option('--no-scheduler', 'do not run the scheduler'))
-  .addOption(new Option('--sim-nodes <n>', 'register N simulated nodes that run pods without running anything').argParser(parseCount).default(0))
-  .action(async (flags: UpFlags) => {
-    await up(flags);
-  });
+/** The flags `up` and `server` share. */
+function clusterCommand(name: string, description: string): Command {
+  return program
+    .command(name)
+    .description(description)
+    .addOption(
+      new Option('--data-dir <dir>', 'where the cluster keeps its state, certificates and kubeconfig')
+        .env('COXSWAIN_DATA_DIR')
+        .default(join(homedir(), '.coxswain'), '~/.coxswain'),
+    )
+    .addOption(new Option('--port <n>', 'API server port').argParser(parsePort).default(6443))
+    .addOption(new Option('--bind-address <ip>', 'address the API server listens on').default('127.0.0.1'))
+    .addOption(
+      new Option('--datastore <url>', 'sqlite://[path] (default: sqlite at <data-dir>/state.db) or memory://'),
+    )
+    .addOption(new Option('--runtime <name>', 'container runtime: cri, process or sim (not used yet)'))
+    .addOption(new Option('--log-level <level>', 'log verbosity (JSON lines on stderr)').choices(['error', 'warn', 'info', 'debug']).default('warn'))
+    .addOption(new Option('--controllers <list>', 'controllers to run: * (all), names, -name to leave one out; "" for none').default('*'))
+    .addOption(new Option('--no-scheduler', 'do not run the scheduler'))
+    .addOption(new Option('--sim-nodes <n>', 'register N simulated nodes that run pods without running anything').argParser(parseCount).default(0))
+    .action(async (flags: UpFlags) => {
+      await up(flags);
+    });
+}
+
+clusterCommand('up', 'run a single-node cluster in this process');
+// Today the server runs the same control plane as `up`; `up` will add the local agent.
+clusterCommand('server', 'run the control plane: API server, controller manager and scheduler');
 
 program
   .command('version')
