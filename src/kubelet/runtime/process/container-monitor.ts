@@ -1,0 +1,127 @@
+// Watches one running container: copies its output as it arrives and notices its exit (the
+// shim's `exit` file) at once through a directory watch, with a periodic check as a fallback
+// that also notices a shim that died without writing it.
+import { watch } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import type { FSWatcher } from 'node:fs';
+
+import type { Clock, Timer } from '../../../client/clock.js';
+import type { Logger } from '../../../logger.js';
+import type { OutputPump } from './output-pump.js';
+import { isAlive, killAndWait, sessionMembers } from './proc.js';
+import type { ProcessIdentity } from './proc.js';
+import { exitFile, readExitStatus } from './shim.js';
+
+/** How the container ended: the shim's status, or undefined when the shim died first. */
+export interface ExitInfo {
+  exitCode: number | undefined;
+  finishedAt: number;
+}
+
+const POLL_MS = 1000;
+
+export class ContainerMonitor {
+  private watcher: FSWatcher | undefined;
+  private timer: Timer | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private done = false;
+  private closed = false;
+  private resolveExit!: (info: ExitInfo) => void;
+  /** Resolves once the exit is recorded and the output fully copied. */
+  readonly exited: Promise<ExitInfo>;
+
+  constructor(
+    private readonly dir: string,
+    readonly pump: OutputPump,
+    private readonly shim: ProcessIdentity | undefined,
+    private readonly container: ProcessIdentity | undefined,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly onExit: (info: ExitInfo) => Promise<void>,
+  ) {
+    this.exited = new Promise((resolve) => (this.resolveExit = resolve));
+  }
+
+  start(): void {
+    try {
+      this.watcher = watch(this.dir, () => void this.refresh());
+      this.watcher.on('error', () => undefined);
+      this.watcher.unref();
+    } catch (err) {
+      this.logger.debug('watching container directory failed; polling only', { dir: this.dir, err: String(err) });
+    }
+    this.schedulePoll();
+    void this.refresh();
+  }
+
+  get finished(): boolean {
+    return this.done;
+  }
+
+  /** Copies new output and checks for the exit; concurrent calls share one run. */
+  refresh(): Promise<void> {
+    if (this.done || this.closed) return Promise.resolve();
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      do {
+        this.again = false;
+        await this.check();
+      } while (this.again && !this.done && !this.closed);
+    })().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  /** Stops watching; the container keeps running (another runtime may adopt it). */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.stopWatching();
+    await this.running;
+    if (!this.done) await this.pump.close();
+  }
+
+  private async check(): Promise<void> {
+    await this.pump.pump();
+    let code = await readExitStatus(this.dir);
+    if (code === undefined) {
+      if (await isAlive(this.shim)) return;
+      // The shim may have written the file just before it ended.
+      code = await readExitStatus(this.dir);
+    }
+    await this.finish(code);
+  }
+
+  private async finish(exitCode: number | undefined): Promise<void> {
+    this.done = true;
+    this.stopWatching();
+    // As a pid namespace ends with its init: nothing of the container outlives it, even a
+    // process that left its process group (the shim already killed the group).
+    if (this.container) {
+      await killAndWait((await sessionMembers(this.container.pid)).map((p) => ({ pid: p.pid, startTime: p.startTime })));
+    }
+    await this.pump.finish();
+    // The exit file's time is when it ended, even if no kubelet was running then.
+    const finishedAt = await stat(exitFile(this.dir)).then((s) => Math.floor(s.mtimeMs), () => this.clock.now());
+    const info = { exitCode, finishedAt };
+    await this.onExit(info);
+    this.resolveExit(info);
+  }
+
+  private schedulePoll(): void {
+    this.timer = this.clock.setTimeout(() => {
+      void this.refresh().finally(() => {
+        if (!this.done && !this.closed) this.schedulePoll();
+      });
+    }, POLL_MS);
+  }
+
+  private stopWatching(): void {
+    this.watcher?.close();
+    this.watcher = undefined;
+    this.timer?.cancel();
+    this.timer = undefined;
+  }
+}

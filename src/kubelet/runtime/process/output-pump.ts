@@ -1,0 +1,160 @@
+// Copies a container's raw stdout/stderr files (written by the shim) into its CRI log file and
+// to attached sessions. The offsets it has consumed are saved beside the raw files, so a new
+// runtime (a kubelet restart) resumes where the last one stopped; lines that arrived while no
+// kubelet ran are stamped with the time they are read. The log file is opened by path for
+// each batch, so a rotation (rename) by the kubelet is followed.
+import { appendFile, mkdir, open, readFile } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+
+import type { Clock } from '../../../client/clock.js';
+import type { Logger } from '../../../logger.js';
+import { CriLineSplitter } from './cri-log.js';
+import { writeJsonAtomic } from './records.js';
+import type { LogStream } from './cri-log.js';
+
+const STREAMS: LogStream[] = ['stdout', 'stderr'];
+const READ_CHUNK = 64 * 1024;
+const OFFSET_SAVE_INTERVAL_MS = 1000;
+
+export type OutputListener = (stream: LogStream, chunk: Buffer) => void;
+
+interface StreamState {
+  splitter: CriLineSplitter;
+  /** Bytes of the raw file read so far. */
+  offset: number;
+  handle?: FileHandle;
+}
+
+export class OutputPump {
+  private readonly streams = new Map<LogStream, StreamState>();
+  private readonly listeners = new Set<OutputListener>();
+  private chain: Promise<void> = Promise.resolve();
+  private ended = false;
+  private savedOffsets = '';
+  private savedAt = 0;
+
+  private constructor(
+    private readonly dir: string,
+    private readonly logPath: string,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    offsets: Record<LogStream, number>,
+  ) {
+    for (const s of STREAMS) this.streams.set(s, { splitter: new CriLineSplitter(s), offset: offsets[s] });
+    this.savedOffsets = JSON.stringify(offsets);
+  }
+
+  /** A pump resuming from the offsets saved in `dir` (0 for a new container). */
+  static async open(dir: string, logPath: string, clock: Clock, logger: Logger): Promise<OutputPump> {
+    let offsets: Record<LogStream, number> = { stdout: 0, stderr: 0 };
+    try {
+      const saved = JSON.parse(await readFile(path.join(dir, 'offsets.json'), 'utf8')) as Partial<Record<LogStream, number>>;
+      offsets = { stdout: saved.stdout ?? 0, stderr: saved.stderr ?? 0 };
+    } catch {
+      // a new container
+    }
+    return new OutputPump(dir, logPath, clock, logger, offsets);
+  }
+
+  /** Receives raw output read from now on (attach). */
+  subscribe(listener: OutputListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Reads what is new; calls run one after another. */
+  pump(): Promise<void> {
+    return this.enqueue(() => this.readAll());
+  }
+
+  /** The container exited: reads the rest and writes unfinished lines as full ones. */
+  finish(): Promise<void> {
+    return this.enqueue(async () => {
+      await this.readAll();
+      if (this.ended) return;
+      const now = this.clock.now();
+      const tail = STREAMS.flatMap((s) => this.streams.get(s)!.splitter.end(now));
+      await this.append(tail);
+      this.ended = true;
+      await this.saveOffsets();
+      await this.closeHandles();
+    });
+  }
+
+  /** Stops reading (the container keeps running); saves where to resume. */
+  close(): Promise<void> {
+    return this.enqueue(async () => {
+      await this.saveOffsets();
+      await this.closeHandles();
+      this.listeners.clear();
+    });
+  }
+
+  private enqueue(step: () => Promise<void>): Promise<void> {
+    const next = this.chain.then(step).catch((err: unknown) => {
+      this.logger.warn('container output copy failed', { dir: this.dir, err: String(err) });
+    });
+    this.chain = next;
+    return next;
+  }
+
+  private async readAll(): Promise<void> {
+    if (this.ended) return;
+    let changed = false;
+    for (const stream of STREAMS) {
+      const st = this.streams.get(stream)!;
+      if (!st.handle) {
+        try {
+          st.handle = await open(path.join(this.dir, stream), 'r');
+        } catch {
+          continue; // not created yet
+        }
+      }
+      for (;;) {
+        const buf = Buffer.alloc(READ_CHUNK);
+        const { bytesRead } = await st.handle.read(buf, 0, READ_CHUNK, st.offset);
+        if (bytesRead === 0) break;
+        const chunk = buf.subarray(0, bytesRead);
+        st.offset += bytesRead;
+        changed = true;
+        for (const l of this.listeners) l(stream, chunk);
+        await this.append(st.splitter.push(chunk, this.clock.now()));
+      }
+    }
+    // Saved at most once a second while running (and always on close and at the end): a
+    // kubelet that crashes may copy up to a second of output twice, never lose it.
+    if (changed && Date.now() - this.savedAt >= OFFSET_SAVE_INTERVAL_MS) await this.saveOffsets();
+  }
+
+  private async append(lines: Buffer[]): Promise<void> {
+    if (lines.length === 0) return;
+    try {
+      await appendFile(this.logPath, Buffer.concat(lines));
+    } catch {
+      await mkdir(path.dirname(this.logPath), { recursive: true });
+      await appendFile(this.logPath, Buffer.concat(lines));
+    }
+  }
+
+  /** Saves the start of each unfinished line, so a restart re-reads it whole. */
+  private async saveOffsets(): Promise<void> {
+    const offsets: Record<string, number> = {};
+    for (const s of STREAMS) {
+      const st = this.streams.get(s)!;
+      offsets[s] = this.ended ? st.offset : st.offset - st.splitter.pendingBytes;
+    }
+    const text = JSON.stringify(offsets);
+    if (text === this.savedOffsets) return;
+    await writeJsonAtomic(path.join(this.dir, 'offsets.json'), offsets);
+    this.savedOffsets = text;
+    this.savedAt = Date.now();
+  }
+
+  private async closeHandles(): Promise<void> {
+    for (const st of this.streams.values()) {
+      await st.handle?.close().catch(() => undefined);
+      st.handle = undefined;
+    }
+  }
+}

@@ -1,0 +1,112 @@
+// What the process runtime keeps on disk, so a new runtime over the same state directory (a
+// kubelet restart) sees the same sandboxes and containers:
+//   <rootDir>/sandboxes/<id>.json         a SandboxRecord
+//   <rootDir>/containers/<id>/record.json a ContainerRecord
+//   <rootDir>/containers/<id>/stdout|stderr  the process's raw output (see output-pump.ts)
+//   <rootDir>/containers/<id>/pid|exit    written by the shim (see shim.ts)
+import { randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+
+import type { ContainerConfig, ContainerState, PodSandboxConfig, SandboxState } from '../types.js';
+import type { ProcessIdentity } from './proc.js';
+
+export interface SandboxRecord {
+  id: string;
+  config: PodSandboxConfig;
+  state: SandboxState;
+  createdAt: number;
+  ip: string;
+}
+
+export interface ContainerRecord {
+  id: string;
+  podSandboxId: string;
+  config: ContainerConfig;
+  /** Absolute path of the CRI log file. */
+  logPath: string;
+  state: ContainerState;
+  createdAt: number;
+  startedAt?: number;
+  finishedAt?: number;
+  exitCode?: number;
+  reason?: string;
+  message?: string;
+  /** The sh process that waits for the container and records its exit. */
+  shim?: ProcessIdentity;
+  /** The container's main process; also its process group and session id. */
+  process?: ProcessIdentity;
+  /** The environment and working directory it runs with (reused by exec). */
+  env?: Record<string, string>;
+  cwd?: string;
+}
+
+/** A 64-hex-digit id, as containerd's. */
+export function newId(): string {
+  return randomBytes(32).toString('hex');
+}
+
+/** Writes JSON so a reader (or a crash) never sees half a file. */
+export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
+  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(tmp, JSON.stringify(value));
+  await rename(tmp, file);
+}
+
+export class RecordPaths {
+  constructor(readonly rootDir: string) {}
+
+  get sandboxesDir(): string {
+    return path.join(this.rootDir, 'sandboxes');
+  }
+
+  get containersDir(): string {
+    return path.join(this.rootDir, 'containers');
+  }
+
+  sandboxFile(id: string): string {
+    return path.join(this.sandboxesDir, `${id}.json`);
+  }
+
+  containerDir(id: string): string {
+    return path.join(this.containersDir, id);
+  }
+
+  containerFile(id: string): string {
+    return path.join(this.containerDir(id), 'record.json');
+  }
+
+  async ensure(): Promise<void> {
+    await mkdir(this.sandboxesDir, { recursive: true });
+    await mkdir(this.containersDir, { recursive: true });
+  }
+}
+
+async function readJson<T>(file: string): Promise<T | undefined> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
+}
+
+export async function loadSandboxes(paths: RecordPaths): Promise<SandboxRecord[]> {
+  const names = await readdir(paths.sandboxesDir).catch(() => [] as string[]);
+  const out: SandboxRecord[] = [];
+  for (const n of names) {
+    if (!n.endsWith('.json')) continue;
+    const rec = await readJson<SandboxRecord>(path.join(paths.sandboxesDir, n));
+    if (rec?.id) out.push(rec);
+  }
+  return out;
+}
+
+export async function loadContainers(paths: RecordPaths): Promise<ContainerRecord[]> {
+  const names = await readdir(paths.containersDir).catch(() => [] as string[]);
+  const out: ContainerRecord[] = [];
+  for (const n of names) {
+    const rec = await readJson<ContainerRecord>(paths.containerFile(n));
+    if (rec?.id) out.push(rec);
+  }
+  return out;
+}

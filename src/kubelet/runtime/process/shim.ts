@@ -1,0 +1,92 @@
+// The shim: a few lines of sh that start the container and outlive the kubelet, as
+// containerd-shim or conmon do. Started in its own session (so a kubelet killed with its
+// process group leaves it running), it:
+//  - runs the container through `setsid`, so the container leads its own session and process
+//    group, which stopContainer signals as a whole and the shim itself is outside of;
+//  - sends the container's stdout and stderr to raw files (never to a pipe the kubelet holds:
+//    a kubelet restart must not break the container's output);
+//  - has `<shim pid> <container pid>` written to `pid`;
+//  - waits, kills what is left in the container's process group (as a pid namespace ends
+//    with its init), and writes the exit status to `exit`: sh reports death by signal n as
+//    128+n, so SIGKILL gives 137 and SIGTERM 143, as Docker and containerd report them.
+// Each file is written by one echo (one write(2)); a reader takes it only once it ends in a
+// newline, so it never acts on half of one (a rename would cost an exec of mv on every start).
+import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+
+const SHIM_SCRIPT = [
+  'd=$1; i=$2; shift 2',
+  // With stdin kept open (not stdinOnce) the shim holds a writer on the fifo, so the container
+  // never reads EOF because no attach is connected.
+  'if [ "$i" = keep ]; then exec 3<>"$d/stdin"; fi',
+  'if [ "$i" = none ]; then src=/dev/null; else src="$d/stdin"; fi',
+  // The pid file is written by the container process itself once setsid has made it a
+  // session and group leader, just before it execs the command: a kill of the group can never
+  // come too early to reach it.
+  'setsid /bin/sh -c \'echo "$PPID $$" >"$0"; exec "$@"\' "$d/pid" "$@" <"$src" >>"$d/stdout" 2>>"$d/stderr" 3<&- &',
+  'c=$!',
+  'wait "$c"',
+  's=$?',
+  'kill -s KILL -- "-$c" 2>/dev/null',
+  'echo "$s" >"$d/exit"',
+].join('\n');
+
+/** How the container's stdin is wired: none (/dev/null), a fifo closed after the first attach, or kept open. */
+export type StdinMode = 'none' | 'once' | 'keep';
+
+export interface ShimSpawn {
+  dir: string;
+  argv: string[];
+  env: Record<string, string>;
+  cwd: string;
+  stdin: StdinMode;
+}
+
+/** Starts the shim; it is detached and unreferenced, so it does not hold the kubelet open. */
+export function spawnShim(s: ShimSpawn): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('/bin/sh', ['-c', SHIM_SCRIPT, 'coxswain-shim', s.dir, s.stdin, ...s.argv], {
+      cwd: s.cwd,
+      env: s.env,
+      detached: true,
+      stdio: 'ignore',
+    });
+    child.once('error', reject);
+    child.once('spawn', () => {
+      child.unref();
+      resolve();
+    });
+  });
+}
+
+export function pidFile(dir: string): string {
+  return path.join(dir, 'pid');
+}
+
+export function exitFile(dir: string): string {
+  return path.join(dir, 'exit');
+}
+
+/** The shim's and the container's pids, once the shim has written them. */
+export async function readPids(dir: string): Promise<{ shim: number; container: number } | undefined> {
+  try {
+    const text = await readFile(pidFile(dir), 'utf8');
+    if (!text.endsWith('\n')) return undefined;
+    const [shim, container] = text.trim().split(/\s+/).map(Number);
+    if (!shim || !container) return undefined;
+    return { shim, container };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The recorded exit status, once the shim has written it. */
+export async function readExitStatus(dir: string): Promise<number | undefined> {
+  try {
+    const text = await readFile(exitFile(dir), 'utf8');
+    return text.endsWith('\n') && text.trim() !== '' ? Number(text.trim()) : undefined;
+  } catch {
+    return undefined;
+  }
+}
