@@ -50,11 +50,16 @@ export function referenceTo(obj: ObjectWithMeta, fieldPath?: string): ObjectRefe
   };
 }
 
+const MAX_QUEUED_EVENTS = 1000;
+
 export class EventRecorder {
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly correlator: EventCorrelator;
   private tail: Promise<void> = Promise.resolve();
+  private queued = 0;
+  /** Events dropped because the queue was full. */
+  dropped = 0;
   private stopped = false;
 
   constructor(private readonly client: ApiClient, private readonly opts: EventRecorderOptions) {
@@ -91,7 +96,16 @@ export class EventRecorder {
       this.logger.debug('event dropped by the spam filter', { reason, object: `${namespace}/${ref.name}` });
       return;
     }
-    this.tail = this.tail.then(() => this.write(result.event, result.patch));
+    // As client-go's broadcaster (maxQueuedEvents = 1000): events beyond the queue are dropped
+    // rather than held in memory while the API server is busy.
+    if (this.queued >= MAX_QUEUED_EVENTS) {
+      this.dropped++;
+      return;
+    }
+    this.queued++;
+    this.tail = this.tail.then(() => this.write(result.event, result.patch)).finally(() => {
+      this.queued--;
+    });
   }
 
   /** Resolves when every event recorded so far has been written (or has failed). */

@@ -32,12 +32,16 @@ export class InProcessTransport implements Transport {
   constructor(private readonly handle: LocalHandler, private readonly user: LocalUser) {}
 
   async request(req: TransportRequest): Promise<TransportResponse> {
+    // Yield to the event loop first: in-process callers would otherwise keep the loop busy
+    // and starve the server's network clients.
+    await yieldToEventLoop();
     const res = await this.handle({ ...req, user: this.user });
     const body = await readAll(res.body as AsyncIterable<Buffer>);
     return { status: res.status, headers: lowerCase(res.headers), body };
   }
 
   async stream(req: TransportRequest): Promise<StreamResponse> {
+    await yieldToEventLoop();
     const res = await this.handle({ ...req, user: this.user });
     let cancelled = false;
     return {
@@ -57,4 +61,8 @@ function lowerCase(h: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(h)) out[k.toLowerCase()] = v;
   return out;
+}
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }

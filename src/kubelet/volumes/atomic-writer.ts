@@ -1,0 +1,94 @@
+// Writes a set of files into a volume directory so readers never see a half-updated set, as
+// upstream's pkg/volume/util/atomic_writer.go: the files live in a timestamped hidden directory
+// (`..2024_01_01_00_00_00.123`), `..data` is a symlink to it swapped by rename(2), and each
+// top-level name is a symlink through `..data`. An unchanged payload writes nothing.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+
+export interface FileProjection {
+  data: Buffer;
+  /** Permission bits (upstream defaultMode 0644). */
+  mode: number;
+}
+
+const DATA_DIR = '..data';
+const DATA_TMP = '..data_tmp';
+
+function timestampDirName(now: Date): string {
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `..${now.getUTCFullYear()}_${p(now.getUTCMonth() + 1)}_${p(now.getUTCDate())}_${p(now.getUTCHours())}_${p(now.getUTCMinutes())}_${p(now.getUTCSeconds())}.`;
+}
+
+async function readLinkOrUndefined(p: string): Promise<string | undefined> {
+  try {
+    return await fs.readlink(p);
+  } catch {
+    return undefined;
+  }
+}
+
+async function listFiles(root: string, rel = ''): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await fs.readdir(path.join(root, rel), { withFileTypes: true })) {
+    const r = rel ? `${rel}/${e.name}` : e.name;
+    if (e.isDirectory()) out.push(...(await listFiles(root, r)));
+    else out.push(r);
+  }
+  return out;
+}
+
+async function sameAsCurrent(current: string, files: Map<string, FileProjection>): Promise<boolean> {
+  try {
+    const existing = await listFiles(current);
+    if (existing.length !== files.size) return false;
+    for (const rel of existing) {
+      const want = files.get(rel);
+      if (!want) return false;
+      const p = path.join(current, rel);
+      const [data, st] = await Promise.all([fs.readFile(p), fs.stat(p)]);
+      if (!data.equals(want.data) || (st.mode & 0o7777) !== want.mode) return false;
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Makes `dir` hold exactly `files` (relative paths); returns whether anything changed. */
+export async function writeAtomically(dir: string, files: Map<string, FileProjection>): Promise<boolean> {
+  for (const rel of files.keys()) {
+    if (path.isAbsolute(rel) || rel.split('/').some((s) => s === '..' || s === '') || rel.startsWith('..')) {
+      throw new Error(`invalid path in volume: ${rel}`);
+    }
+  }
+  await fs.mkdir(dir, { recursive: true });
+  const oldTarget = await readLinkOrUndefined(path.join(dir, DATA_DIR));
+  if (oldTarget && (await sameAsCurrent(path.join(dir, oldTarget), files))) return false;
+
+  const tsDir = await fs.mkdtemp(path.join(dir, timestampDirName(new Date())));
+  for (const [rel, f] of files) {
+    const p = path.join(tsDir, rel);
+    await fs.mkdir(path.dirname(p), { recursive: true });
+    await fs.writeFile(p, f.data);
+    await fs.chmod(p, f.mode);
+  }
+  const tmp = path.join(dir, DATA_TMP);
+  await fs.rm(tmp, { force: true });
+  await fs.symlink(path.basename(tsDir), tmp);
+  await fs.rename(tmp, path.join(dir, DATA_DIR));
+
+  const wantTop = new Set([...files.keys()].map((rel) => rel.split('/')[0]!));
+  for (const top of wantTop) {
+    const link = path.join(dir, top);
+    const target = path.join(DATA_DIR, top);
+    if ((await readLinkOrUndefined(link)) === target) continue;
+    await fs.rm(link, { recursive: true, force: true });
+    await fs.symlink(target, link);
+  }
+  for (const e of await fs.readdir(dir)) {
+    if (e.startsWith('..') || wantTop.has(e)) continue;
+    await fs.rm(path.join(dir, e), { recursive: true, force: true });
+  }
+  if (oldTarget && oldTarget !== path.basename(tsDir)) await fs.rm(path.join(dir, oldTarget), { recursive: true, force: true });
+  return true;
+}

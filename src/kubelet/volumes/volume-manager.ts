@@ -1,0 +1,167 @@
+// Materialises a pod's volumes under <rootDir>/pods/<uid>/volumes/<plugin>/<name> (upstream's
+// layout, plugin names escaped as "kubernetes.io~configmap") and tells the pod sync where each
+// volume is on the host. Re-running it refreshes configMap, secret, downwardAPI and projected
+// contents (atomically), which is how updates reach mounted files; cleanUp removes it all.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { PersistentVolume, PersistentVolumeClaim, Pod, Volume } from 'kubernetes-types/core/v1.js';
+import type { ApiClient } from '../../client/api-client.js';
+import { isNotFound } from '../../client/errors.js';
+import { persistentVolumeClaims, persistentVolumes } from '../../client/resources.js';
+import type { PodSources } from '../container-env.js';
+import { writeAtomically } from './atomic-writer.js';
+import { setUpEmptyDir, shmDirFor } from './empty-dir.js';
+import { setUpHostPath } from './host-path.js';
+import type { ProjectionContext } from './projections.js';
+import { configMapFiles, downwardAPIVolumeFiles, projectedFiles, secretFiles } from './projections.js';
+import { VolumeError } from './volume-error.js';
+
+export interface MountedVolume {
+  /** Where the volume's contents are on the host. */
+  hostPath: string;
+  /** Volumes the kubelet writes (configMap, secret, …) are mounted read-only, as upstream. */
+  readOnly: boolean;
+  /** emptyDir sizeLimit, noted for the runtime (not enforced). */
+  sizeLimit?: string;
+}
+
+/** A volume that failed, named for the FailedMount event. */
+export class VolumeMountError extends Error {
+  override readonly name = 'VolumeMountError';
+  constructor(readonly volume: string, override readonly cause: Error) {
+    super(`MountVolume.SetUp failed for volume "${volume}" : ${cause.message}`);
+  }
+}
+
+export interface VolumeManagerOptions {
+  rootDir: string;
+  client: ApiClient;
+  sources: PodSources;
+  nodeAllocatable: () => Record<string, string>;
+  caCertPem?: string;
+}
+
+const PLUGIN_DIRS = {
+  emptyDir: 'kubernetes.io~empty-dir',
+  configMap: 'kubernetes.io~configmap',
+  secret: 'kubernetes.io~secret',
+  downwardAPI: 'kubernetes.io~downward-api',
+  projected: 'kubernetes.io~projected',
+} as const;
+
+/**
+ * A stand-in for a bound service-account token until the API server serves TokenRequest
+ * (serviceaccounts/token): clearly not a JWT, so nobody mistakes it for one.
+ */
+export function placeholderToken(pod: Pod, audience: string | undefined): string {
+  return `coxswain-placeholder-token:${pod.metadata?.namespace}:${pod.spec?.serviceAccountName ?? 'default'}:${audience ?? ''}`;
+}
+
+export class VolumeManager {
+  constructor(private readonly opts: VolumeManagerOptions) {}
+
+  podDir(uid: string): string {
+    return path.join(this.opts.rootDir, 'pods', uid);
+  }
+
+  volumeDir(uid: string, plugin: string, name: string): string {
+    return path.join(this.podDir(uid), 'volumes', plugin, name);
+  }
+
+  /** Sets up (or refreshes) every volume of `pod`; throws a VolumeMountError for the first that fails. */
+  async mountPod(pod: Pod): Promise<Map<string, MountedVolume>> {
+    const out = new Map<string, MountedVolume>();
+    for (const v of pod.spec?.volumes ?? []) {
+      try {
+        out.set(v.name, await this.setUp(pod, v));
+      } catch (err) {
+        throw new VolumeMountError(v.name, err instanceof Error ? err : new Error(String(err)));
+      }
+    }
+    return out;
+  }
+
+  private projection(pod: Pod): ProjectionContext {
+    return {
+      pod,
+      sources: this.opts.sources,
+      nodeAllocatable: this.opts.nodeAllocatable(),
+      serviceAccountToken: (audience) => placeholderToken(pod, audience),
+      caCertPem: this.opts.caCertPem,
+    };
+  }
+
+  private async setUp(pod: Pod, v: Volume): Promise<MountedVolume> {
+    const uid = pod.metadata!.uid!;
+    if (v.emptyDir) {
+      const dir = await setUpEmptyDir(this.volumeDir(uid, PLUGIN_DIRS.emptyDir, v.name), uid, v.name, v.emptyDir);
+      return { hostPath: dir, readOnly: false, sizeLimit: v.emptyDir.sizeLimit };
+    }
+    if (v.hostPath) return { hostPath: await setUpHostPath(v.hostPath), readOnly: false };
+    if (v.configMap) return this.writeFiles(uid, PLUGIN_DIRS.configMap, v.name, () => configMapFiles(v.configMap!, this.projection(pod)));
+    if (v.secret) return this.writeFiles(uid, PLUGIN_DIRS.secret, v.name, () => secretFiles(v.secret!, this.projection(pod)));
+    if (v.downwardAPI) return this.writeFiles(uid, PLUGIN_DIRS.downwardAPI, v.name, () => downwardAPIVolumeFiles(v.downwardAPI!, this.projection(pod)));
+    if (v.projected) return this.writeFiles(uid, PLUGIN_DIRS.projected, v.name, () => projectedFiles(v.projected!, this.projection(pod)));
+    if (v.persistentVolumeClaim) {
+      const hostPath = await this.claimPath(pod.metadata?.namespace ?? 'default', v.persistentVolumeClaim.claimName);
+      return { hostPath, readOnly: !!v.persistentVolumeClaim.readOnly };
+    }
+    throw new VolumeError('volume type not supported by this kubelet');
+  }
+
+  private async writeFiles(uid: string, plugin: string, name: string, files: () => ReturnType<typeof configMapFiles>): Promise<MountedVolume> {
+    const dir = this.volumeDir(uid, plugin, name);
+    await writeAtomically(dir, files());
+    return { hostPath: dir, readOnly: true };
+  }
+
+  /** The host path of the PersistentVolume bound to a claim (local or hostPath volumes). */
+  private async claimPath(namespace: string, claimName: string): Promise<string> {
+    let pvc: PersistentVolumeClaim;
+    try {
+      pvc = await this.opts.client.resource(persistentVolumeClaims, namespace).get(claimName);
+    } catch (err) {
+      if (isNotFound(err)) throw new VolumeError(`persistentvolumeclaim "${claimName}" not found`);
+      throw err;
+    }
+    const pvName = pvc.spec?.volumeName;
+    if (!pvName || pvc.status?.phase !== 'Bound') throw new VolumeError(`PersistentVolumeClaim "${claimName}" is not bound`);
+    let pv: PersistentVolume;
+    try {
+      pv = await this.opts.client.resource(persistentVolumes).get(pvName);
+    } catch (err) {
+      if (isNotFound(err)) throw new VolumeError(`persistentvolume "${pvName}" not found`);
+      throw err;
+    }
+    if (pv.spec?.local?.path) {
+      const st = await fs.stat(pv.spec.local.path).catch(() => undefined);
+      if (!st) throw new VolumeError(`path "${pv.spec.local.path}" does not exist`);
+      return pv.spec.local.path;
+    }
+    if (pv.spec?.hostPath) {
+      // Local-path provisioned volumes are hostPath volumes of type DirectoryOrCreate.
+      return setUpHostPath({ ...pv.spec.hostPath, type: pv.spec.hostPath.type || 'DirectoryOrCreate' });
+    }
+    throw new VolumeError(`persistentvolume "${pvName}" is neither a local nor a hostPath volume`);
+  }
+
+  /** Removes every volume directory of a pod (and its memory-backed emptyDirs). */
+  async cleanUp(uid: string): Promise<void> {
+    const emptyDirs = path.join(this.podDir(uid), 'volumes', PLUGIN_DIRS.emptyDir);
+    for (const name of await fs.readdir(emptyDirs).catch(() => [] as string[])) {
+      await fs.rm(shmDirFor(uid, name), { recursive: true, force: true });
+    }
+    await fs.rm(path.join(this.podDir(uid), 'volumes'), { recursive: true, force: true });
+  }
+
+  /** Removes the pod's whole directory (volumes, logs, …). */
+  async removePodDir(uid: string): Promise<void> {
+    await this.cleanUp(uid);
+    await fs.rm(this.podDir(uid), { recursive: true, force: true });
+  }
+
+  /** Pod uids with a directory under <rootDir>/pods. */
+  async podDirs(): Promise<string[]> {
+    return fs.readdir(path.join(this.opts.rootDir, 'pods')).catch(() => [] as string[]);
+  }
+}
