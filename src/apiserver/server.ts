@@ -17,6 +17,7 @@ import { DefaultTolerationSeconds } from './admission/default-tolerations.js';
 import { PriorityAdmission } from './admission/priority.js';
 import { ResourceRegistry } from './resources.js';
 import { RestHandler } from './handlers/rest.js';
+import { PodProxy, isPodStreamRequest, writeUpgradeError, type KubeletClientConfig } from './handlers/pod-proxy.js';
 import { Discovery } from './handlers/discovery.js';
 import { sendError, sendObject, sendRaw } from './http.js';
 import { noSchemaChecker, type SchemaChecker } from './schema-check.js';
@@ -45,8 +46,12 @@ export interface ApiServerOptions {
   authorizer?: Authorizer;
   extraAdmission?: AdmissionPlugin[];
   logger?: Logger;
+  /** tolerationSeconds the DefaultTolerationSeconds admission gives (default 300, as upstream). */
+  defaultTolerationSeconds?: number;
   /** Address the `kubernetes` Service's endpoints advertise (default: bind address and port). */
   advertiseAddress?: string;
+  /** Client certificate for kubelets' streaming servers (logs, exec, port-forward); else plain HTTP. */
+  kubeletClient?: KubeletClientConfig;
 }
 
 /** The server's version, as /version reports it (the Kubernetes API level Coxswain follows). */
@@ -67,6 +72,7 @@ type State = 'INITIALIZED' | 'STARTING' | 'RUNNING' | 'STOPPING' | 'STOPPED';
 export class ApiServer {
   readonly resources: ResourceRegistry;
   private readonly rest: RestHandler;
+  private readonly podProxy: PodProxy;
   private discoveryCache: { generation: number; discovery: Discovery } | undefined;
   private readonly crdController: CrdController;
   private readonly authenticator: Authenticator;
@@ -86,14 +92,15 @@ export class ApiServer {
     // As upstream's default admission order: lifecycle, then mutating defaults.
     const admission = new AdmissionChain([
       new NamespaceLifecycle(this.resources),
-      new DefaultTolerationSeconds(),
+      new DefaultTolerationSeconds(opts.defaultTolerationSeconds, opts.defaultTolerationSeconds),
       new PriorityAdmission(this.resources),
       ...(opts.extraAdmission ?? []),
     ]);
     this.openapi = loadOpenApi(() => this.resources.kinds);
     const schema: SchemaChecker = this.openapi?.schemaChecker ?? noSchemaChecker;
     this.crdController = new CrdController(this.resources, this.logger.child({ component: 'crd-controller' }));
-    this.rest = new RestHandler({ resources: this.resources, admission, schema });
+    this.podProxy = new PodProxy({ resources: this.resources, kubeletClient: opts.kubeletClient });
+    this.rest = new RestHandler({ resources: this.resources, admission, schema, podProxy: this.podProxy });
     const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
     this.server = opts.tls
       ? https.createServer({
@@ -109,6 +116,7 @@ export class ApiServer {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
     });
+    this.server.on('upgrade', (req: IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => void this.handleUpgrade(req, socket, head));
     this.server.on('clientError', (_err, socket) => {
       if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\n\r\n');
       else socket.destroy();
@@ -192,6 +200,23 @@ export class ApiServer {
         verb: info?.verb, path: req.url, code: res.statusCode,
         ms: Number(process.hrtime.bigint() - started) / 1e6,
       });
+    }
+  }
+
+  /** Upgrade requests (WebSocket, SPDY): only pods/exec, attach and portforward, authorized as `handle()` does. */
+  private async handleUpgrade(req: IncomingMessage, socket: import('node:stream').Duplex, head: Buffer): Promise<void> {
+    try {
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      const info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
+      const user = this.authenticate(req, url.pathname);
+      const decision = await this.authorizer.authorize(user, info);
+      if (!decision.allowed) {
+        throw new ForbiddenError(`User "${user.name}" cannot ${info.verb} resource "${info.resource}/${info.subresource}" in API group "${info.group}"${info.namespace ? ` in the namespace "${info.namespace}"` : ''}`);
+      }
+      if (!isPodStreamRequest(info) || info.subresource === 'log') throw new ApiError(400, 'BadRequest', 'the requested resource does not support an upgrade');
+      await this.podProxy.serveUpgrade(req, socket, head, info, url.searchParams);
+    } catch (err) {
+      writeUpgradeError(socket, err);
     }
   }
 

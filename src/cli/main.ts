@@ -34,6 +34,7 @@ interface UpFlags {
   controllers: string;
   scheduler: boolean;
   simNodes: number;
+  kubelet: boolean;
 }
 
 function parseCount(value: string): number {
@@ -76,9 +77,6 @@ async function up(flags: UpFlags): Promise<void> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  if (flags.runtime !== undefined) {
-    process.stderr.write(`note: --runtime ${flags.runtime} is accepted but not used yet (no agent runs in this build)\n`);
-  }
 
   try {
     cluster = await runUp({
@@ -93,6 +91,7 @@ async function up(flags: UpFlags): Promise<void> {
       controllers: parseControllerList(flags.controllers),
       scheduler: flags.scheduler,
       simNodes: flags.simNodes,
+      kubelet: flags.kubelet,
     });
   } catch (err) {
     process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
@@ -136,7 +135,8 @@ function clusterCommand(name: string, description: string): Command {
     .addOption(
       new Option('--datastore <url>', 'sqlite://[path] (default: sqlite at <data-dir>/state.db) or memory://'),
     )
-    .addOption(new Option('--runtime <name>', 'container runtime: cri, process or sim (not used yet)'))
+    .addOption(new Option('--runtime <name>', 'container runtime of the local kubelet').choices(['process', 'sim']).default('process'))
+    .addOption(new Option('--no-kubelet', 'do not run a kubelet for this machine'))
     .addOption(new Option('--log-level <level>', 'log verbosity (JSON lines on stderr)').choices(['error', 'warn', 'info', 'debug']).default('warn'))
     .addOption(new Option('--controllers <list>', 'controllers to run: * (all), names, -name to leave one out; "" for none').default('*'))
     .addOption(new Option('--no-scheduler', 'do not run the scheduler'))
@@ -147,8 +147,7 @@ function clusterCommand(name: string, description: string): Command {
 }
 
 clusterCommand('up', 'run a single-node cluster in this process');
-// Today the server runs the same control plane as `up`; `up` will add the local agent.
-clusterCommand('server', 'run the control plane: API server, controller manager and scheduler');
+clusterCommand('server', 'run the control plane (API server, controller manager, scheduler) and, unless --no-kubelet, an embedded agent');
 
 program
   .command('version')

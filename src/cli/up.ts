@@ -13,6 +13,9 @@ import { DataDirLockedError, lockDataDir } from './data-dir-lock.js';
 import { startComponents } from './components.js';
 import { inProcessClient } from '../client/connect.js';
 import { createLogger } from '../logger.js';
+import { startKubelet } from '../kubelet/kubelet.js';
+import { ProcessRuntime } from '../kubelet/runtime/process/index.js';
+import { SimRuntime } from '../kubelet/runtime/sim/index.js';
 import { silentProgress, type Progress } from './progress.js';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
@@ -35,6 +38,10 @@ export interface UpOptions {
   scheduler?: boolean;
   /** Simulated nodes to register (`--sim-nodes`). */
   simNodes?: number;
+  /** Run a kubelet for this machine (default true). */
+  kubelet?: boolean;
+  /** The kubelet's node name (default: this machine's hostname). */
+  nodeName?: string;
 }
 
 export interface RunningCluster {
@@ -147,6 +154,27 @@ export async function runUp(opts: UpOptions): Promise<RunningCluster> {
       undo.push(() => components.stop());
     }
 
+    if (opts.kubelet !== false) {
+      const nodeName = opts.nodeName ?? nodeNameFromHostname(hostname());
+      const runtimeName = opts.runtime === 'sim' ? 'sim' : 'process';
+      const runtime = runtimeName === 'sim' ? new SimRuntime() : new ProcessRuntime({ rootDir: join(dataDir, 'runtime') });
+      const kubelet = await step(
+        `Starting kubelet on node ${nodeName} (${runtimeName} runtime)`,
+        () => startKubelet(local(`system:node:${nodeName}`), {
+          nodeName, runtime, rootDir: join(dataDir, 'kubelet'), caCertPem: pki.caCertPem,
+          // Process-mode pods share the host network; the node is reached on loopback only.
+          nodeIP: '127.0.0.1',
+          logger: logger.child({ component: 'kubelet' }),
+        }),
+        (err) => `cannot start the kubelet: ${message(err)}`,
+      );
+      // A clean stop ends the pods' processes; after a crash a new kubelet adopts them.
+      undo.push(async () => {
+        await kubelet.stop();
+        await runtime.stopAll();
+      });
+    }
+
     const url = clientUrl(server.url, opts.bindAddress);
     const kubeconfigPath = join(dataDir, KUBECONFIG_FILE_NAME);
     await step(
@@ -188,6 +216,12 @@ export function servingHostsFor(bindAddress: string): string[] {
     hosts.push(bindAddress);
   }
   return hosts;
+}
+
+/** A node name is a lowercase DNS subdomain, as the kubelet derives it from the hostname. */
+export function nodeNameFromHostname(host: string): string {
+  const name = host.toLowerCase().replace(/[^a-z0-9.-]/g, '-').replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '');
+  return name || 'localhost';
 }
 
 function isUnspecified(address: string): boolean {

@@ -52,4 +52,30 @@ describe('pod subresources', () => {
     assert.equal(r.json.message, "Cannot evict pod as it would violate the pod's disruption budget.");
     assert.equal((await t.request('GET', '/api/v1/namespaces/default/pods/e2')).status, 200);
   });
+  it('spends one allowed disruption per eviction, so concurrent evictions cannot both pass', async () => {
+    for (const name of ['c1', 'c2']) {
+      await t.request('POST', '/api/v1/namespaces/default/pods', pod(name, { app: 'cache' }));
+      const p = (await t.request('GET', `/api/v1/namespaces/default/pods/${name}`)).json;
+      await t.request('PUT', `/api/v1/namespaces/default/pods/${name}/status`, { ...p, status: { phase: 'Running' } });
+    }
+    const pdb = await t.request('POST', '/apis/policy/v1/namespaces/default/poddisruptionbudgets', {
+      apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'cache' }, spec: { minAvailable: 1, selector: { matchLabels: { app: 'cache' } } },
+    });
+    await t.request('PUT', '/apis/policy/v1/namespaces/default/poddisruptionbudgets/cache/status', {
+      ...pdb.json, status: { observedGeneration: 1, disruptionsAllowed: 1, currentHealthy: 2, desiredHealthy: 1, expectedPods: 2 },
+    });
+    const evict = (name: string, query = '') => t.request('POST', `/api/v1/namespaces/default/pods/${name}/eviction${query}`, { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name } });
+
+    // A dry run checks the budget without spending it.
+    assert.equal((await evict('c1', '?dryRun=All')).status, 201);
+    assert.equal((await t.request('GET', '/apis/policy/v1/namespaces/default/poddisruptionbudgets/cache')).json.status.disruptionsAllowed, 1);
+
+    const answers = await Promise.all([evict('c1'), evict('c2')]);
+    assert.deepEqual(answers.map((r) => r.status).sort(), [201, 429]);
+    const status = (await t.request('GET', '/apis/policy/v1/namespaces/default/poddisruptionbudgets/cache')).json.status;
+    assert.equal(status.disruptionsAllowed, 0);
+    const evicted = answers[0].status === 201 ? 'c1' : 'c2';
+    assert.deepEqual(Object.keys(status.disruptedPods), [evicted]);
+    assert.equal(status.conditions.find((c: any) => c.type === 'DisruptionAllowed').reason, 'InsufficientPods');
+  });
 });

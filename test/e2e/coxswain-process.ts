@@ -49,8 +49,22 @@ export function runCoxswainUp(dataDir: string, timeoutMs = 20_000): Promise<Fini
   });
 }
 
-export async function startCoxswain(dataDir: string, timeoutMs = 30_000): Promise<RunningCoxswain> {
-  const child = spawn(process.execPath, [COXSWAIN_MAIN, 'up', '--data-dir', dataDir, '--port', '0'], {
+export interface StartCoxswainOptions {
+  timeoutMs?: number;
+  /** More `coxswain up` flags, e.g. ['--sim-nodes', '3']. */
+  args?: string[];
+  /**
+   * Run the local kubelet (default false: API and controller stories should not start host
+   * processes for the pods they create).
+   */
+  kubelet?: boolean;
+}
+
+/** Starts `coxswain up`; the second argument is a start-up timeout in ms or options. */
+export async function startCoxswain(dataDir: string, options: number | StartCoxswainOptions = {}): Promise<RunningCoxswain> {
+  const { timeoutMs = 30_000, args = [], kubelet = false } = typeof options === 'number' ? { timeoutMs: options } : options;
+  const flags = [...(kubelet ? [] : ['--no-kubelet']), ...args];
+  const child = spawn(process.execPath, [COXSWAIN_MAIN, 'up', '--data-dir', dataDir, '--port', '0', ...flags], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -10,6 +10,9 @@ import { isListening, processExists, runCoxswainUp, startCoxswain, type RunningC
 import { kubectl, type Kubectl } from './kubectl-runner.js';
 import { everydayManifests, type Manifest } from './manifests.js';
 
+// These stories check the API itself: no controllers or scheduler act on what they create.
+const API_ONLY = { args: ['--controllers', '', '--no-scheduler'] };
+
 const KUBECTL_VERSIONS = [
   { version: '1.27', binary: '/usr/lib/google-cloud-sdk/bin/kubectl.1.27' },
   { version: '1.33', binary: '/usr/lib/google-cloud-sdk/bin/kubectl.1.33' },
@@ -27,7 +30,7 @@ describe('kubectl against coxswain up', () => {
   before(async () => {
     tmp = await mkdtemp(join(tmpdir(), 'coxswain-e2e-kubectl-'));
     dataDir = join(tmp, 'data');
-    cluster = await startCoxswain(dataDir);
+    cluster = await startCoxswain(dataDir, API_ONLY);
   });
 
   after(async () => {
@@ -322,7 +325,7 @@ describe('kubectl against coxswain up', () => {
       assert.equal(processExists(cluster.pid), false);
       assert.equal(await isListening(url), false, 'nothing listens after stop');
 
-      cluster = await startCoxswain(dataDir);
+      cluster = await startCoxswain(dataDir, API_ONLY);
       const k = kubectl(KUBECTL_VERSIONS[1].binary, cluster.kubeconfigPath, join(tmp, 'kube-cache-restart'));
       for (const { version } of KUBECTL_VERSIONS) {
         const namespace = `e2e-${version.replace('.', '')}`;

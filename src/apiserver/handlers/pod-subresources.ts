@@ -47,15 +47,19 @@ export async function bindPod(pods: ResourceStore, namespace: string, name: stri
 
 /**
  * As upstream's EvictionREST: a pod covered by a PodDisruptionBudget that allows no more
- * disruptions is refused with 429; otherwise the pod is deleted with the eviction's options.
- * Terminal and not-yet-running pods are evicted without consulting budgets.
+ * disruptions is refused with 429; otherwise the budget's status.disruptionsAllowed is
+ * decremented and the pod recorded in status.disruptedPods (compare-and-swap on the budget,
+ * so two concurrent evictions cannot both spend the last allowed disruption, as upstream's
+ * checkAndDecrement under RetryOnConflict), and the caller deletes the pod. Terminal,
+ * not-yet-running and already-terminating pods are evicted without consulting budgets.
  */
-export async function checkEviction(resources: ResourceRegistry, pod: KubeObject): Promise<void> {
+export async function checkEviction(resources: ResourceRegistry, pod: KubeObject, opts: { dryRun?: boolean } = {}): Promise<void> {
   const phase = pod.status?.phase;
-  if (phase === 'Succeeded' || phase === 'Failed' || phase === 'Pending') return;
+  if (phase === 'Succeeded' || phase === 'Failed' || phase === 'Pending' || pod.metadata?.deletionTimestamp) return;
   const pdbDef = resources.lookup('policy', 'v1', 'poddisruptionbudgets');
   if (!pdbDef) return;
-  const { items } = await resources.storeFor(pdbDef).list(pod.metadata?.namespace ?? '');
+  const pdbStore = resources.storeFor(pdbDef);
+  const { items } = await pdbStore.list(pod.metadata?.namespace ?? '');
   const covering = items.map((i) => i.obj).filter((pdb) => {
     const sel = selectorFromLabelSelector(pdb.spec?.selector);
     return !sel.empty && sel.matches(pod.metadata?.labels);
@@ -63,8 +67,24 @@ export async function checkEviction(resources: ResourceRegistry, pod: KubeObject
   if (covering.length > 1) {
     throw new ApiError(500, 'InternalError', 'This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.');
   }
-  const pdb = covering[0];
-  if (!pdb) return;
+  const found = covering[0];
+  if (!found) return;
+  if (opts.dryRun) {
+    checkBudget(found);
+    return;
+  }
+  await pdbStore.update(found.metadata!.namespace!, found.metadata!.name, (pdb) => {
+    checkBudget(pdb);
+    const status = pdb.status!;
+    status.disruptionsAllowed -= 1;
+    if (status.disruptionsAllowed === 0) markDisruptionNotAllowed(status);
+    // Tells the disruption controller not to count this pod as healthy while it goes away.
+    status.disruptedPods = { ...(status.disruptedPods ?? {}), [pod.metadata!.name]: nowTimestamp() };
+    return pdb;
+  });
+}
+
+function checkBudget(pdb: KubeObject): void {
   const observed = pdb.status?.observedGeneration ?? 0;
   if (observed < (pdb.metadata?.generation ?? 1)) {
     throw tooManyRequests('observedGeneration less than generation');
@@ -72,6 +92,15 @@ export async function checkEviction(resources: ResourceRegistry, pod: KubeObject
   if ((pdb.status?.disruptionsAllowed ?? 0) < 1) {
     throw tooManyRequests(`The disruption budget ${pdb.metadata?.name} needs ${pdb.status?.desiredHealthy ?? 0} healthy pods and has ${pdb.status?.currentHealthy ?? 0} currently`);
   }
+}
+
+/** As upstream's UpdateDisruptionAllowedCondition once no disruption is left. */
+function markDisruptionNotAllowed(status: KubeObject): void {
+  const conditions: any[] = status.conditions ?? [];
+  const old = conditions.find((c) => c.type === 'DisruptionAllowed');
+  const next = { type: 'DisruptionAllowed', status: 'False', reason: 'InsufficientPods', message: '', observedGeneration: status.observedGeneration };
+  if (old?.status === 'False' && old.reason === 'InsufficientPods') return;
+  status.conditions = [...conditions.filter((c) => c !== old), { ...next, lastTransitionTime: nowTimestamp() }];
 }
 
 function tooManyRequests(cause: string): ApiError {

@@ -37,11 +37,14 @@ import { parse as parseYaml } from 'yaml';
 import { CRD_CLEANUP_FINALIZER } from '../crd/crd-controller.js';
 import { goValueText } from '../go-value-text.js';
 import { bindPod, checkEviction } from './pod-subresources.js';
+import { isPodStreamRequest, type PodProxy } from './pod-proxy.js';
 
 export interface RestDeps {
   resources: ResourceRegistry;
   admission: AdmissionChain;
   schema: SchemaChecker;
+  /** Serves pods/log, exec, attach and portforward through the pod's kubelet. */
+  podProxy?: PodProxy;
 }
 
 interface Call {
@@ -75,6 +78,7 @@ export class RestHandler {
     if (sub === 'scale') return this.scale(call);
     if (sub === 'binding' && def.resource === 'pods' && info.verb === 'create') return this.bind(call);
     if (sub === 'eviction' && def.resource === 'pods' && info.verb === 'create') return this.evict(call);
+    if (this.deps.podProxy && isPodStreamRequest(info)) return this.deps.podProxy.serve(req, res, info, query);
     if (sub && sub !== 'status' && sub !== 'finalize') {
       throw new MethodNotAllowedError(`the server does not allow this method on the requested resource (${sub} is not served yet)`);
     }
@@ -497,9 +501,9 @@ export class RestHandler {
   private async evict(c: Call): Promise<void> {
     const eviction = decodeBody(await readBody(c.req), c.req.headers['content-type']) as KubeObject;
     const pod = (await c.store.getLatest(c.info.namespace, c.info.name)).obj;
-    await checkEviction(this.deps.resources, pod);
     const options: DeleteOptions = { ...(eviction?.deleteOptions ?? {}) };
     if (c.query.has('dryRun')) options.dryRun = c.query.getAll('dryRun');
+    await checkEviction(this.deps.resources, pod, { dryRun: (options.dryRun?.length ?? 0) > 0 });
     await this.deleteOne(c, c.info.namespace, c.info.name, options);
     sendObject(c.res, 201, successStatus(), c.neg.format);
   }

@@ -3,8 +3,6 @@
 // and, when asked, the scheduler and the node lifecycle controllers.
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { ApiServer } from '../../../src/apiserver/server.js';
-import { DefaultTolerationSeconds } from '../../../src/apiserver/admission/default-tolerations.js';
-import { PriorityAdmission } from '../../../src/apiserver/admission/priority.js';
 import { ApiClient } from '../../../src/client/api-client.js';
 import { HttpTransport } from '../../../src/client/http-transport.js';
 import { events, pods } from '../../../src/client/resources.js';
@@ -37,7 +35,7 @@ export async function startCluster(opts: TestClusterOptions = {}): Promise<TestC
     store,
     port: 0,
     authenticator: { authenticate: () => ({ name: 'test-admin', groups: ['system:masters', 'system:authenticated'] }) },
-    extraAdmission: [new PriorityAdmission(() => server.resources), new DefaultTolerationSeconds(opts.tolerationSeconds, opts.tolerationSeconds)],
+    defaultTolerationSeconds: opts.tolerationSeconds,
   });
   await server.start();
   const transport = new HttpTransport({ server: server.url });
