@@ -29,12 +29,19 @@ export interface BenchCluster {
 export interface StartOptions {
   /** Extra node flags for the server child, e.g. ['--cpu-prof', '--cpu-prof-dir=/tmp/p']. */
   nodeArgs?: string[];
+  /**
+   * `coxswain up` flags. Default: the API server alone (no controllers, scheduler or kubelet),
+   * so API benchmarks measure the API and the pods they create never run.
+   */
+  upArgs?: string[];
 }
+
+export const API_ONLY_ARGS = ['--controllers', '', '--no-scheduler', '--no-kubelet'];
 
 export async function startCluster(opts: StartOptions = {}): Promise<BenchCluster> {
   const dataDir = mkdtempSync(join(tmpdir(), 'coxswain-bench-'));
   const extra = [...(opts.nodeArgs ?? []), ...(process.env.BENCH_SERVER_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
-  const argv = [process.execPath, ...extra, CLI, 'up', '--data-dir', dataDir, '--port', '0', '--bind-address', '127.0.0.1'];
+  const argv = [process.execPath, ...extra, CLI, 'up', '--data-dir', dataDir, '--port', '0', '--bind-address', '127.0.0.1', ...(opts.upArgs ?? API_ONLY_ARGS)];
   // taskset execs node in place, so the child's PID is the server's.
   const pin = pinning();
   const [command, ...args] = pin ? ['taskset', '-c', pin.server, ...argv] : argv;
