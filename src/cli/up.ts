@@ -16,6 +16,8 @@ import { createLogger } from '../logger.js';
 import { startKubelet } from '../kubelet/kubelet.js';
 import { ProcessRuntime } from '../kubelet/runtime/process/index.js';
 import { SimRuntime } from '../kubelet/runtime/sim/index.js';
+import { StreamingServer } from '../kubelet/streaming/server.js';
+import { RuntimeStreamingBackend } from '../kubelet/runtime-streaming-backend.js';
 import { silentProgress, type Progress } from './progress.js';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
@@ -158,9 +160,15 @@ export async function runUp(opts: UpOptions): Promise<RunningCluster> {
       const nodeName = opts.nodeName ?? nodeNameFromHostname(hostname());
       const runtimeName = opts.runtime === 'sim' ? 'sim' : 'process';
       const runtime = runtimeName === 'sim' ? new SimRuntime() : new ProcessRuntime({ rootDir: join(dataDir, 'runtime') });
+      // The streaming server (logs, exec, attach, port-forward) listens on loopback; the API
+      // server reaches it at the node's InternalIP and kubeletEndpoint port.
+      const streaming = new StreamingServer({ backend: new RuntimeStreamingBackend(runtime), bindAddress: '127.0.0.1', port: 0, logger: logger.child({ component: 'kubelet-streaming' }) });
+      await streaming.start();
+      undo.push(() => streaming.stop());
       const kubelet = await step(
         `Starting kubelet on node ${nodeName} (${runtimeName} runtime)`,
         () => startKubelet(local(`system:node:${nodeName}`), {
+          kubeletPort: streaming.address.port,
           nodeName, runtime, rootDir: join(dataDir, 'kubelet'), caCertPem: pki.caCertPem,
           // Process-mode pods share the host network; the node is reached on loopback only.
           nodeIP: '127.0.0.1',

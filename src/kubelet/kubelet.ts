@@ -54,6 +54,8 @@ export interface KubeletOptions {
   caCertPem?: string;
   /** Pod resync period (default 60 s, upstream syncFrequency). */
   resyncMs?: number;
+  /** Port of this kubelet's streaming server (logs, exec, attach, port-forward). */
+  kubeletPort?: number;
 }
 
 export type KubeletState = 'INITIALIZED' | 'STARTING' | 'RUNNING' | 'STOPPING' | 'STOPPED';
@@ -114,6 +116,7 @@ export class Kubelet {
       rootDir: opts.rootDir,
       maxPods: opts.maxPods,
       labels: opts.labels,
+      kubeletPort: opts.kubeletPort,
       runtimeCheck: async () => {
         try {
           const v = await this.runtime.version();

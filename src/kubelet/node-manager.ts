@@ -24,6 +24,8 @@ export interface NodeManagerOptions {
   rootDir: string;
   maxPods?: number;
   labels?: Record<string, string>;
+  /** The streaming server's port, published as status.daemonEndpoints.kubeletEndpoint. */
+  kubeletPort?: number;
   /** "<runtimeName>://<version>", and whether the runtime answers. */
   runtimeCheck: () => Promise<{ version: string; up: boolean }>;
 }
@@ -78,6 +80,7 @@ export class NodeManager {
       runtimeUp: rt.up,
       maxPods: this.opts.maxPods,
       labels: this.opts.labels,
+      kubeletPort: this.opts.kubeletPort,
       memoryAvailableBytes: os.freemem(),
     };
   }

@@ -292,6 +292,10 @@ export class StreamingServer {
       throw new HttpError(403, `requested protocol(s) are not supported: [${offered.join(' ')}]; supports [${supported.join(' ')}]`);
     }
     req.chosenProtocol = chosen;
+    // `ws` accepts only RFC 6455 token characters in the offer, and the tunnelling protocol
+    // (SPDY/3.1+portforward.k8s.io) has a '/': the choice is made above, so the offer is
+    // replaced by a plain token and handleProtocols answers with the real name.
+    req.headers['sec-websocket-protocol'] = 'negotiated';
     return new Promise((resolve) => this.wss.handleUpgrade(req, socket, head, (ws) => resolve(ws)));
   }
 }

@@ -97,6 +97,7 @@ describe('kubectl streaming through the API server to the kubelet', () => {
       backend.add(c);
       await writeLog(c, 0, [formatCriLogLine(T0, 'stdout', 'first')]);
       await createPod(c.pod);
+      backend.startMain(c, ['sh', '-c', 'while read line; do echo "got $line"; done; echo bye']);
     }
 
     echo = net.createServer((s) => s.pipe(s));
@@ -105,7 +106,7 @@ describe('kubectl streaming through the API server to the kubelet', () => {
   });
 
   after(async () => {
-    for (const child of spawned) if (child.pid && child.exitCode === null) process.kill(child.pid, 'SIGKILL');
+    for (const child of spawned) stopByPid(child);
     backend?.stopAll();
     await new Promise<void>((resolve) => (echo ? echo.close(() => resolve()) : resolve()));
     await kubelet?.stop();
@@ -169,7 +170,7 @@ describe('kubectl streaming through the API server to the kubelet', () => {
         const r = await cli.run(['exec', 'web', '--', 'sh', '-c', 'echo hi; echo err >&2; exit 3']);
         assert.equal(r.code, 3, r.stderr);
         assert.equal(r.stdout, 'hi\n');
-        assert.match(r.stderr, /^err\n/);
+        assert.match(r.stderr, /(^|\n)err\n/);
         assert.match(r.stderr, /command terminated with exit code 3/);
         assert.deepEqual(opened, [`exec ${execProtocol}`]);
       });
@@ -187,6 +188,15 @@ describe('kubectl streaming through the API server to the kubelet', () => {
         assert.match(r.stdout, /^x+$/);
       });
 
+      test('attach -i talks to the container\'s main process', async () => {
+        opened.length = 0;
+        const pod = `follow-${version.replace('.', '-')}`;
+        const r = await cli.run(['attach', '-i', pod], { stdin: 'one\ntwo\n' });
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(r.stdout, 'got one\ngot two\nbye\n');
+        assert.deepEqual(opened, [`attach ${execProtocol}`]);
+      });
+
       test('port-forward reaches a TCP server in the pod', async () => {
         opened.length = 0;
         const child = cli.spawn(['port-forward', 'pod/web', `0:${echoPort}`, '--address', '127.0.0.1']);
@@ -195,13 +205,13 @@ describe('kubectl streaming through the API server to the kubelet', () => {
         try {
           const m = await waitForOutput(child.stdout!, /Forwarding from 127\.0\.0\.1:(\d+)/);
           const localPort = Number(m[1]);
-          for (const message of ['ping', 'a second connection']) {
+          for (const message of ['ping', 'a second connection', 'x'.repeat(1024 * 1024)]) {
             assert.equal(await roundTrip(localPort, message), message);
           }
           assert.ok(opened.length >= 1);
           assert.ok(opened.every((o) => o === `portForward ${portForwardProtocol}`), opened.join(', '));
         } finally {
-          if (child.pid && child.exitCode === null) process.kill(child.pid, 'SIGKILL');
+          stopByPid(child);
         }
       });
     });
@@ -230,4 +240,13 @@ function roundTrip(port: number, message: string): Promise<string> {
       reject(e);
     });
   });
+}
+
+function stopByPid(child: ChildProcess): void {
+  if (!child.pid || child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(child.pid, 'SIGKILL');
+  } catch {
+    // exited meanwhile
+  }
 }
