@@ -22,6 +22,9 @@ import {
 } from '@kubernetes/client-node';
 import { isListening, processExists, startCoxswain, type RunningCoxswain } from './coxswain-process.js';
 
+// These stories check the API itself: no controllers or scheduler act on what they create.
+const API_ONLY = { args: ['--controllers', '', '--no-scheduler'] };
+
 /** As the API server's watch cache (watch-cache.ts): events retained per resource. */
 const WATCH_CACHE_WINDOW = 4096;
 
@@ -69,7 +72,7 @@ describe('@kubernetes/client-node against coxswain up', () => {
 
   before(async () => {
     tmp = await mkdtemp(join(tmpdir(), 'coxswain-e2e-client-node-'));
-    cluster = await startCoxswain(join(tmp, 'data'));
+    cluster = await startCoxswain(join(tmp, 'data'), API_ONLY);
     kc = new KubeConfig();
     kc.loadFromFile(cluster.kubeconfigPath);
     core = kc.makeApiClient(CoreV1Api);

@@ -331,7 +331,9 @@ describe('cluster stories: kubectl against coxswain up --sim-nodes 3', () => {
         (await k.ok(['-n', 'cron', 'get', 'jobs', '-o', 'name'])).split('\n').find((n) => n.startsWith('job.batch/tick-')),
       Math.max(0, cronCreatedAt + 70_000 - Date.now()));
       assert.match(job, /^job\.batch\/tick-\d+$/);
-      await k.ok(['-n', 'cron', 'wait', '--for=condition=complete', job, '--timeout=30s']);
+      // Generous under CI load: the Job's pod is scheduled, run 5 s by a simulated node, then counted.
+      const waited = await k.run(['-n', 'cron', 'wait', '--for=condition=complete', job, '--timeout=90s'], 100_000);
+      assert.equal(waited.code, 0, waited.stderr);
       const cron = JSON.parse(await k.ok(['-n', 'cron', 'get', 'cronjob', 'tick', '-o', 'json']));
       // Scheduled on the minute, and named after it (minutes since the epoch), as upstream.
       assert.match(cron.status.lastScheduleTime ?? '', /:00Z$/);
