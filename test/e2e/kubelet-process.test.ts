@@ -7,20 +7,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startCoxswain, type RunningCoxswain } from './coxswain-process.js';
 import { kubectl, type Kubectl } from './kubectl-runner.js';
+import { eventually as poll } from '../helpers/eventually.js';
 
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  return poll(fn, what, { timeoutMs, intervalMs: 200, accept: (v) => v !== undefined });
 }
 
 describe('coxswain up runs pods on its kubelet (process runtime)', () => {

@@ -11,23 +11,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { processExists, startCoxswain, type RunningCoxswain } from './coxswain-process.js';
 import { kubectl, type Kubectl } from './kubectl-runner.js';
+import { eventually as poll } from '../helpers/eventually.js';
 
 const KUBECTL = '/usr/lib/google-cloud-sdk/bin/kubectl.1.33';
 const KUBECTL_127 = '/usr/lib/google-cloud-sdk/bin/kubectl.1.27';
 
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (e) {
-      last = e;
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  return poll(fn, what, { timeoutMs, intervalMs: 200, accept: (v) => v !== undefined });
 }
 
 /** A loopback port nothing listens on right now. */

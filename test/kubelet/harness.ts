@@ -13,6 +13,7 @@ import { startKubelet } from '../../src/kubelet/kubelet.js';
 import { SimRuntime } from '../../src/kubelet/runtime/sim/index.js';
 import type { SimRuntimeOptions } from '../../src/kubelet/runtime/sim/index.js';
 import { startTestServer, type TestServer } from '../helpers/api-server.js';
+import { eventually as poll } from '../helpers/eventually.js';
 
 export interface Harness {
   server: TestServer;
@@ -70,19 +71,8 @@ export async function startHarness(opts: { sim?: SimRuntimeOptions; kubelet?: Pa
 }
 
 /** Polls `fn` until it returns a truthy value, or fails after `timeoutMs` of real time. */
-export async function eventually<T>(fn: () => Promise<T | undefined | false | null>, what: string, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+export function eventually<T>(fn: () => Promise<T | undefined | false | null>, what: string, timeoutMs = 5000): Promise<T> {
+  return poll(fn, what, { timeoutMs });
 }
 
 export function boundPod(name: string, nodeName: string, spec: Partial<NonNullable<Pod['spec']>> = {}, annotations: Record<string, string> = {}): Pod {

@@ -10,6 +10,7 @@ import { nodes, pods } from '../../../src/client/resources.js';
 import type { ControllerFactory } from '../../../src/controllers/manager.js';
 import { ControllerManager } from '../../../src/controllers/manager.js';
 import { startTestServer, type TestServer } from '../../helpers/api-server.js';
+import { eventually as poll } from '../../helpers/eventually.js';
 
 export interface WorkloadCluster {
   server: TestServer;
@@ -40,19 +41,8 @@ export async function startWorkloadCluster(factories: Record<string, ControllerF
 }
 
 /** Polls `fn` until it returns a truthy value (returned) or throws the last failure after `timeoutMs`. */
-export async function eventually<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 10_000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${last instanceof Error ? last.message : String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+export function eventually<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+  return poll(fn, what, { timeoutMs });
 }
 
 export async function createNode(client: ApiClient, name: string, opts: { labels?: Record<string, string>; taints?: Taint[] } = {}): Promise<Node> {

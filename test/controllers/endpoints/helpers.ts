@@ -10,6 +10,7 @@ import type { ControllerFactory } from '../../../src/controllers/manager.js';
 import { ControllerManager } from '../../../src/controllers/manager.js';
 import { startTestServer } from '../../helpers/api-server.js';
 import type { TestServer } from '../../helpers/api-server.js';
+import { eventually as poll, definedAnswer } from '../../helpers/eventually.js';
 
 export interface Cluster {
   server: TestServer;
@@ -37,19 +38,8 @@ export async function startCluster(factories: Record<string, ControllerFactory>)
 }
 
 /** Polls `fn` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
-export async function eventually<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 5000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+export function eventually<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 5000, what = 'condition'): Promise<T> {
+  return poll(fn, what, { timeoutMs, intervalMs: 25, accept: definedAnswer });
 }
 
 export async function createNode(client: ApiClient, name: string, labels: Record<string, string> = {}): Promise<Node> {

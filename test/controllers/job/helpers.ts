@@ -12,6 +12,7 @@ import type { ControllerFactory } from '../../../src/controllers/manager.js';
 import { ControllerManager } from '../../../src/controllers/manager.js';
 import { startTestServer } from '../../helpers/api-server.js';
 import type { TestServer } from '../../helpers/api-server.js';
+import { eventually as poll } from '../../helpers/eventually.js';
 
 export interface Harness {
   server: TestServer;
@@ -37,19 +38,8 @@ export async function startHarness(factories: Record<string, ControllerFactory>,
 }
 
 /** Polls `fn` until it returns something truthy; fails after `timeoutMs` with `what`. */
-export async function eventually<T>(fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v as T;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+export function eventually<T>(fn: () => Promise<T | undefined | null | false> | T | undefined | null | false, what: string, timeoutMs = 10_000): Promise<T> {
+  return poll(fn, what, { timeoutMs });
 }
 
 export function jobManifest(name: string, spec: Partial<NonNullable<Job['spec']>> = {}): Job {

@@ -10,6 +10,7 @@ import type { ControllerFactory } from '../../../src/controllers/manager.js';
 import { ControllerManager } from '../../../src/controllers/manager.js';
 import type { TestServer } from '../../helpers/api-server.js';
 import { startTestServer } from '../../helpers/api-server.js';
+import { eventually as poll, definedAnswer } from '../../helpers/eventually.js';
 
 export interface Harness {
   server: TestServer;
@@ -35,19 +36,8 @@ export async function startHarness(factories: Record<string, ControllerFactory>)
 }
 
 /** Polls `fn` until it returns something other than undefined/false; fails after `timeoutMs`. */
-export async function eventually<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${last instanceof Error ? last.message : String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
+export function eventually<T>(fn: () => Promise<T | undefined | false> | T | undefined | false, what: string, timeoutMs = 10_000): Promise<T> {
+  return poll(fn, what, { timeoutMs, accept: definedAnswer });
 }
 
 /** Marks `pod` Running and Ready through pods/status, as a kubelet would. */

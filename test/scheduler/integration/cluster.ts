@@ -11,6 +11,7 @@ import { newNodeLifecycleControllers, type NodeLifecycleOptions } from '../../..
 import { Scheduler, type SchedulerOptions } from '../../../src/scheduler/scheduler.js';
 import { SimNodes, type SimNodesOptions } from '../../../src/sim/sim-nodes.js';
 import { MemoryStore } from '../../../src/store/memory.js';
+import { eventually as poll } from '../../helpers/eventually.js';
 
 export interface TestCluster {
   client: ApiClient;
@@ -66,19 +67,8 @@ export async function startCluster(opts: TestClusterOptions = {}): Promise<TestC
 }
 
 /** Polls `fn` until it returns a truthy value (which it returns), or fails after timeoutMs. */
-export async function eventually<T>(fn: () => Promise<T | undefined | false | null>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
+export function eventually<T>(fn: () => Promise<T | undefined | false | null>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+  return poll(fn, what, { timeoutMs, intervalMs: 25 });
 }
 
 export function simplePod(name: string, spec: Partial<Pod['spec']> = {}, labels: Record<string, string> = {}): Pod {
