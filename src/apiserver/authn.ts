@@ -1,5 +1,5 @@
 // Authentication: who is calling. For now, X.509 client certificates signed by the
-// cluster CA (the TLS layer verifies the chain); RBAC and tokens come later.
+// cluster CA (the TLS layer verifies the chain), and bootstrap tokens (bootstrap-token/).
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 
@@ -9,7 +9,21 @@ export interface UserInfo {
 }
 
 export interface Authenticator {
-  authenticate(req: IncomingMessage): UserInfo | undefined;
+  /** undefined: these credentials are not for this authenticator (or there are none). */
+  authenticate(req: IncomingMessage): UserInfo | undefined | Promise<UserInfo | undefined>;
+}
+
+/** As upstream's union authenticator: the first authenticator that knows the caller wins. */
+export class UnionAuthenticator implements Authenticator {
+  constructor(private readonly authenticators: Authenticator[]) {}
+
+  async authenticate(req: IncomingMessage): Promise<UserInfo | undefined> {
+    for (const a of this.authenticators) {
+      const user = await a.authenticate(req);
+      if (user) return user;
+    }
+    return undefined;
+  }
 }
 
 export const ANONYMOUS: UserInfo = { name: 'system:anonymous', groups: ['system:unauthenticated'] };

@@ -9,6 +9,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { writeFileAtomic } from './write-file-atomic.js';
+import { ensureServiceAccountKeyPem } from './serviceaccount/signing-key.js';
 
 x509.cryptoProvider.set(webcrypto);
 
@@ -19,6 +20,8 @@ export interface Pki {
   serverKeyPem: string;
   adminCertPem: string;
   adminKeyPem: string;
+  /** Signs service-account tokens (sa.key, as kubeadm; sa.pub beside it). */
+  serviceAccountKeyPem?: string;
 }
 
 export interface EnsurePkiOptions {
@@ -126,6 +129,7 @@ export async function ensurePki(dir: string, opts: EnsurePkiOptions): Promise<Pk
     serverKeyPem: server.keyPem,
     adminCertPem: admin.certPem,
     adminKeyPem: admin.keyPem,
+    serviceAccountKeyPem: await ensureServiceAccountKeyPem(dir),
   };
 }
 

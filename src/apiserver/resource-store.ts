@@ -97,22 +97,40 @@ export class ResourceStore {
    */
   async update(namespace: string, name: string, fn: UpdateFn): Promise<{ object: CachedObject; changed: boolean }> {
     const key = this.key(namespace, name);
+    // As upstream's GuaranteedUpdate: start from the cached object (the compare-and-swap
+    // catches a stale one) and from the store's answer after a conflict.
+    let current: CachedObject = this.cache.get(key) ?? (await this.getLatest(namespace, name));
+    let fromCache = this.cache.get(key) === current;
     for (let attempt = 0; ; attempt++) {
-      const current = await this.getLatest(namespace, name);
       const next = await fn(structuredClone(current.obj));
       const pinned = next.metadata?.resourceVersion;
       if (pinned && pinned !== String(current.rv)) {
+        if (fromCache) {
+          current = await this.getLatest(namespace, name);
+          fromCache = false;
+          continue;
+        }
         throw new ConflictError(this.id.resource, this.id.group, name, CONFLICT_MESSAGE);
       }
       const body = serialize(next);
-      if (body === (current.raw ?? serialize(current.obj))) return { object: current, changed: false };
+      if (body === (current.raw ?? serialize(current.obj))) {
+        if (!fromCache) return { object: current, changed: false };
+        // A no-op against the cache may not be one against the store: check there.
+        current = await this.getLatest(namespace, name);
+        fromCache = false;
+        continue;
+      }
       try {
         const kv = await this.store.update(key, body, current.rv);
         this.noteWrite(kv.modRevision);
         return { object: decodeKeyValue(kv), changed: true };
       } catch (e) {
         if (e instanceof KeyNotFoundError) throw new NotFoundError(this.id.resource, this.id.group, name);
-        if (e instanceof RevisionMismatchError && !pinned && attempt < 16) continue;
+        if (e instanceof RevisionMismatchError && (fromCache || (!pinned && attempt < 16))) {
+          current = decodeKeyValue(e.current);
+          fromCache = false;
+          continue;
+        }
         if (e instanceof RevisionMismatchError) {
           throw new ConflictError(this.id.resource, this.id.group, name, CONFLICT_MESSAGE);
         }

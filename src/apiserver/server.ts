@@ -9,12 +9,19 @@ import type { KindDef } from '../api/kinds.js';
 import { builtinKinds, groupPreferredVersions } from '../api/registry.js';
 import { ApiError, ForbiddenError, UnauthorizedError } from '../api/errors.js';
 import { parseRequestInfo, type RequestInfo } from './request-info.js';
-import { ANONYMOUS, ClientCertAuthenticator, type Authenticator, type UserInfo } from './authn.js';
+import { ANONYMOUS, ClientCertAuthenticator, UnionAuthenticator, type Authenticator, type UserInfo } from './authn.js';
 import { AllowAllAuthorizer, type Authorizer } from './authz.js';
 import { AdmissionChain, type AdmissionPlugin } from './admission/types.js';
 import { NamespaceLifecycle } from './admission/namespace-lifecycle.js';
 import { DefaultTolerationSeconds } from './admission/default-tolerations.js';
 import { PriorityAdmission } from './admission/priority.js';
+import { ServiceAllocation } from './admission/service-allocation.js';
+import { KubernetesServiceController } from './kubernetes-service.js';
+import { ServiceAccountAdmission } from './admission/service-account.js';
+import {
+  ephemeralSigningKeyPem, JWKS_PATH, jwks, OIDC_CONFIGURATION_PATH, openIdConfiguration, ServiceAccountTokenAuthenticator,
+  ServiceAccountTokenIssuer, signingKeyFromPem, TokenRequestHandler,
+} from './serviceaccount/index.js';
 import { ResourceRegistry } from './resources.js';
 import { RestHandler } from './handlers/rest.js';
 import { PodProxy, isPodStreamRequest, writeUpgradeError, type KubeletClientConfig } from './handlers/pod-proxy.js';
@@ -52,6 +59,18 @@ export interface ApiServerOptions {
   advertiseAddress?: string;
   /** Client certificate for kubelets' streaming servers (logs, exec, port-forward); else plain HTTP. */
   kubeletClient?: KubeletClientConfig;
+  /** PEM private key that signs service-account tokens (pki's sa.key); a fresh one per start if omitted. */
+  serviceAccountKeyPem?: string;
+  /** `iss` of service-account tokens and the API audience (default https://kubernetes.default.svc.cluster.local). */
+  serviceAccountIssuer?: string;
+  /** Run the ServiceAccount admission plugin (default SA must exist; token volume injected), as upstream. */
+  serviceAccountAdmission?: boolean;
+  /** Upstream --service-cluster-ip-range (default 10.43.0.0/16); the `kubernetes` Service gets its first address. */
+  serviceClusterIPRange?: string;
+  /** Upstream --service-node-port-range (default 30000-32767). */
+  serviceNodePortRange?: string;
+  /** How often the `kubernetes` Service and its endpoints are checked (default 10 s, as upstream). */
+  kubernetesServiceIntervalMs?: number;
 }
 
 /** The server's version, as /version reports it (the Kubernetes API level Coxswain follows). */
@@ -76,31 +95,52 @@ export class ApiServer {
   private discoveryCache: { generation: number; discovery: Discovery } | undefined;
   private readonly crdController: CrdController;
   private readonly authenticator: Authenticator;
+  readonly tokenIssuer: ServiceAccountTokenIssuer;
   private readonly authorizer: Authorizer;
   private readonly logger: Logger;
   private readonly server: http.Server | https.Server;
   private openapi: OpenApiDocuments | undefined;
   private state: State = 'INITIALIZED';
   private readonly sockets = new Set<import('node:net').Socket>();
+  private readonly serviceAllocation: ServiceAllocation;
+  private kubernetesService: KubernetesServiceController | undefined;
 
   constructor(private readonly opts: ApiServerOptions) {
     const kinds = opts.kinds ?? builtinKinds;
     this.logger = opts.logger ?? nullLogger;
     this.resources = new ResourceRegistry(opts.store, kinds);
-    this.authenticator = opts.authenticator ?? new ClientCertAuthenticator();
+    this.tokenIssuer = new ServiceAccountTokenIssuer({
+      key: signingKeyFromPem(opts.serviceAccountKeyPem ?? ephemeralSigningKeyPem()),
+      issuer: opts.serviceAccountIssuer,
+    });
+    // As upstream's authenticator order: client certificates, then bearer tokens.
+    this.authenticator = new UnionAuthenticator([
+      opts.authenticator ?? new ClientCertAuthenticator(),
+      new ServiceAccountTokenAuthenticator(this.tokenIssuer, this.resources, this.logger.child({ component: 'serviceaccount-authn' })),
+    ]);
     this.authorizer = opts.authorizer ?? new AllowAllAuthorizer();
-    // As upstream's default admission order: lifecycle, then mutating defaults.
+    this.serviceAllocation = new ServiceAllocation(this.resources, {
+      serviceClusterIPRange: opts.serviceClusterIPRange,
+      serviceNodePortRange: opts.serviceNodePortRange,
+    });
+    // As upstream's default admission order: lifecycle, then mutating defaults; Service
+    // allocation last, where upstream's registry does it, after every mutating plugin.
     const admission = new AdmissionChain([
       new NamespaceLifecycle(this.resources),
+      ...(opts.serviceAccountAdmission ? [new ServiceAccountAdmission(this.resources)] : []),
       new DefaultTolerationSeconds(opts.defaultTolerationSeconds, opts.defaultTolerationSeconds),
       new PriorityAdmission(this.resources),
       ...(opts.extraAdmission ?? []),
+      this.serviceAllocation,
     ]);
     this.openapi = loadOpenApi(() => this.resources.kinds);
     const schema: SchemaChecker = this.openapi?.schemaChecker ?? noSchemaChecker;
     this.crdController = new CrdController(this.resources, this.logger.child({ component: 'crd-controller' }));
     this.podProxy = new PodProxy({ resources: this.resources, kubeletClient: opts.kubeletClient });
-    this.rest = new RestHandler({ resources: this.resources, admission, schema, podProxy: this.podProxy });
+    this.rest = new RestHandler({
+      resources: this.resources, admission, schema, podProxy: this.podProxy,
+      tokenRequests: new TokenRequestHandler(this.resources, this.tokenIssuer),
+    });
     const handler = (req: IncomingMessage, res: ServerResponse) => void this.handle(req, res);
     this.server = opts.tls
       ? https.createServer({
@@ -139,10 +179,15 @@ export class ApiServer {
       throw e;
     });
     await this.crdController.start();
-    await bootstrapCluster(this.resources, {
+    await bootstrapCluster(this.resources);
+    this.kubernetesService = new KubernetesServiceController(this.resources, {
+      serviceIP: this.serviceAllocation.allocator.ipRange.ipAt(0),
       advertiseAddress: this.opts.advertiseAddress ?? this.address.host,
       port: this.address.port,
+      intervalMs: this.opts.kubernetesServiceIntervalMs,
+      logger: this.logger.child({ component: 'kubernetes-service' }),
     });
+    await this.kubernetesService.start();
     this.state = 'RUNNING';
     this.logger.info('api server listening', { url: this.url });
   }
@@ -153,6 +198,7 @@ export class ApiServer {
       return;
     }
     this.state = 'STOPPING';
+    await this.kubernetesService?.stop();
     this.crdController.stop();
     this.resources.stop();
     await new Promise<void>((resolve) => {
@@ -179,7 +225,7 @@ export class ApiServer {
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
       info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
-      const user = this.authenticate(req, url.pathname);
+      const user = await this.authenticate(req, url.pathname);
       const decision = await this.authorizer.authorize(user, info);
       if (!decision.allowed) {
         throw new ForbiddenError(`User "${user.name}" cannot ${info.verb} resource "${info.resource}" in API group "${info.group}"${info.namespace ? ` in the namespace "${info.namespace}"` : ''}`);
@@ -208,7 +254,7 @@ export class ApiServer {
     try {
       const url = new URL(req.url ?? '/', 'http://localhost');
       const info = parseRequestInfo(req.method ?? 'GET', url.pathname, url.searchParams);
-      const user = this.authenticate(req, url.pathname);
+      const user = await this.authenticate(req, url.pathname);
       const decision = await this.authorizer.authorize(user, info);
       if (!decision.allowed) {
         throw new ForbiddenError(`User "${user.name}" cannot ${info.verb} resource "${info.resource}/${info.subresource}" in API group "${info.group}"${info.namespace ? ` in the namespace "${info.namespace}"` : ''}`);
@@ -239,10 +285,10 @@ export class ApiServer {
     return dispatchLocal((r, s) => this.handle(r, s), req);
   }
 
-  private authenticate(req: IncomingMessage, path: string): UserInfo {
+  private async authenticate(req: IncomingMessage, path: string): Promise<UserInfo> {
     const local = (req as IncomingMessage & { [LOCAL_USER]?: UserInfo })[LOCAL_USER];
     if (local) return local;
-    const user = this.authenticator.authenticate(req);
+    const user = await this.authenticator.authenticate(req);
     if (user) return user;
     // As upstream's system:public-info-viewer: health and version need no credentials.
     if (isPublicPath(path)) return ANONYMOUS;
@@ -257,6 +303,9 @@ export class ApiServer {
       return sendRaw(res, 200, 'text/plain; charset=utf-8', 'ok');
     }
     if (path === '/version') return sendObject(res, 200, SERVER_VERSION);
+    // Service account issuer discovery (upstream serves these to authenticated callers).
+    if (path === OIDC_CONFIGURATION_PATH) return sendObject(res, 200, openIdConfiguration(this.tokenIssuer, `${this.url}${JWKS_PATH}`));
+    if (path === JWKS_PATH) return sendRaw(res, 200, 'application/jwk-set+json', JSON.stringify(jwks(this.tokenIssuer)));
     if (path === '/api') {
       const agg = aggregatedVersion(accept);
       if (agg) return sendAggregated(res, this.discovery.aggregated('api', agg), agg);

@@ -3,6 +3,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { KindDef, KubeObject } from '../api/kinds.js';
+import { prepareServiceUpdate } from './service-alloc/service-fields.js';
 
 /** RFC 3339 with second precision, as metav1.Time serializes. */
 export function nowTimestamp(now = new Date()): string {
@@ -64,8 +65,8 @@ export function prepareForUpdate(def: KindDef, obj: KubeObject, old: KubeObject)
   copyOrDelete(meta, oldMeta, 'deletionTimestamp');
   copyOrDelete(meta, oldMeta, 'deletionGracePeriodSeconds');
   delete meta.selfLink;
-  if (def.group === '' && def.resource === 'services') keepAllocations(obj, old);
   if (def.hasStatus) copyOrDelete(obj, old, 'status');
+  if (def.group === '' && def.resource === 'services') prepareServiceUpdate(obj, old);
   if (tracksGeneration(def)) {
     meta.generation = oldMeta.generation ?? 1;
     if (specChanged(obj, old)) meta.generation += 1;
@@ -95,13 +96,6 @@ export function prepareForStatusUpdate(obj: KubeObject, old: KubeObject): KubeOb
   else next.status = obj.status;
   if (obj.metadata?.resourceVersion) next.metadata!.resourceVersion = obj.metadata.resourceVersion;
   return next;
-}
-
-/** As upstream: an update that leaves a Service's allocated ClusterIP(s) empty keeps them. */
-function keepAllocations(obj: KubeObject, old: KubeObject): void {
-  if (!obj.spec || !old.spec) return;
-  if (!obj.spec.clusterIP && old.spec.clusterIP) obj.spec.clusterIP = old.spec.clusterIP;
-  if (!obj.spec.clusterIPs?.length && old.spec.clusterIPs) obj.spec.clusterIPs = old.spec.clusterIPs;
 }
 
 function copyOrDelete(to: Record<string, any>, from: Record<string, any>, field: string): void {

@@ -6,13 +6,14 @@ import { GoneError } from '../api/errors.js';
 
 /** An object as held by the cache: parsed (shared, never mutate) and serialized with its resourceVersion. */
 export interface CachedObject {
-  key: string;
-  obj: KubeObject;
+  readonly key: string;
+  /** Parsed on first use; shared: never mutate. */
+  readonly obj: KubeObject;
   /** The object as JSON, resourceVersion included (made on first use). */
   readonly json: string;
   /** The stored text (no resourceVersion), when the object came from the store. */
-  raw?: string;
-  rv: number;
+  readonly raw?: string;
+  readonly rv: number;
 }
 
 export type CacheEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -29,11 +30,9 @@ export type CacheListener = (ev: CacheEvent) => void;
 
 const DEFAULT_WINDOW = 4096;
 
+/** Wraps stored text; it is parsed only when something reads `obj`. */
 export function decodeKeyValue(kv: KeyValue, rv = kv.modRevision): CachedObject {
-  const obj = JSON.parse(kv.value) as KubeObject;
-  obj.metadata = obj.metadata ?? {};
-  obj.metadata.resourceVersion = String(rv);
-  return cachedObject(kv.key, obj, rv, kv.value);
+  return new StoredObject(kv.key, rv, kv.value);
 }
 
 /**
@@ -42,16 +41,39 @@ export function decodeKeyValue(kv: KeyValue, rv = kv.modRevision): CachedObject 
  * cheaper than serializing the object again.
  */
 export function cachedObject(key: string, obj: KubeObject, rv: number, raw?: string): CachedObject {
-  let json: string | undefined;
-  return {
-    key,
-    obj,
-    rv,
-    raw,
-    get json(): string {
-      return (json ??= (raw !== undefined && withResourceVersion(raw, rv)) || JSON.stringify(obj));
-    },
-  };
+  return new StoredObject(key, rv, raw, obj);
+}
+
+/**
+ * Many cached objects are only ever sent on as JSON (HTTP watches and lists without
+ * selectors), so both forms are made on first use and kept.
+ */
+class StoredObject implements CachedObject {
+  private parsed: KubeObject | undefined;
+  private text: string | undefined;
+
+  constructor(
+    readonly key: string,
+    readonly rv: number,
+    readonly raw: string | undefined,
+    obj?: KubeObject,
+  ) {
+    this.parsed = obj;
+  }
+
+  get obj(): KubeObject {
+    if (this.parsed === undefined) {
+      const obj = JSON.parse(this.raw!) as KubeObject;
+      obj.metadata = obj.metadata ?? {};
+      obj.metadata.resourceVersion = String(this.rv);
+      this.parsed = obj;
+    }
+    return this.parsed;
+  }
+
+  get json(): string {
+    return (this.text ??= (this.raw !== undefined && withResourceVersion(this.raw, this.rv)) || JSON.stringify(this.obj));
+  }
 }
 
 const METADATA_OPEN = '"metadata":{';

@@ -9,6 +9,8 @@ import { terminalProgress } from './progress.js';
 import { runUp, UpError, type LogLevel, type RunningCluster } from './up.js';
 import { parseControllerList } from './components.js';
 import { registerStandaloneCommands } from './standalone.js';
+import { registerImageCommand } from './image.js';
+import { registerAgentCommands } from './agent.js';
 
 function packageVersion(): string {
   // dist/src/cli/main.js → the package root is three levels up.
@@ -30,11 +32,14 @@ interface UpFlags {
   bindAddress: string;
   datastore?: string;
   runtime?: string;
+  containerRuntimeEndpoint?: string;
   logLevel: LogLevel;
   controllers: string;
   scheduler: boolean;
   simNodes: number;
   kubelet: boolean;
+  serviceCidr?: string;
+  serviceNodePortRange?: string;
 }
 
 function parseCount(value: string): number {
@@ -85,6 +90,7 @@ async function up(flags: UpFlags): Promise<void> {
       bindAddress: flags.bindAddress,
       datastore: flags.datastore,
       runtime: flags.runtime,
+      containerRuntimeEndpoint: flags.containerRuntimeEndpoint,
       logLevel: flags.logLevel,
       progress,
       signal: starting.signal,
@@ -92,6 +98,8 @@ async function up(flags: UpFlags): Promise<void> {
       scheduler: flags.scheduler,
       simNodes: flags.simNodes,
       kubelet: flags.kubelet,
+      serviceCIDR: flags.serviceCidr,
+      serviceNodePortRange: flags.serviceNodePortRange,
     });
   } catch (err) {
     process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
@@ -108,6 +116,9 @@ async function up(flags: UpFlags): Promise<void> {
       'To use it from this shell:',
       `  export KUBECONFIG=${cluster.kubeconfigPath}`,
       '  kubectl get namespaces',
+      '',
+      'To add a node, run on it:',
+      `  coxswain agent --server ${cluster.url} --token ${cluster.joinToken}`,
       '',
       'Press Ctrl-C to stop.',
       '',
@@ -135,11 +146,14 @@ function clusterCommand(name: string, description: string): Command {
     .addOption(
       new Option('--datastore <url>', 'sqlite://[path] (default: sqlite at <data-dir>/state.db) or memory://'),
     )
-    .addOption(new Option('--runtime <name>', 'container runtime of the local kubelet').choices(['process', 'sim']).default('process'))
+    .addOption(new Option('--runtime <name>', 'container runtime of the local kubelet').choices(['process', 'sim', 'cri']).default('process'))
+    .addOption(new Option('--container-runtime-endpoint <url>', 'with --runtime cri: an existing CRI socket (unix:///run/containerd/containerd.sock); default: start our own containerd'))
     .addOption(new Option('--no-kubelet', 'do not run a kubelet for this machine'))
     .addOption(new Option('--log-level <level>', 'log verbosity (JSON lines on stderr)').choices(['error', 'warn', 'info', 'debug']).default('warn'))
     .addOption(new Option('--controllers <list>', 'controllers to run: * (all), names, -name to leave one out; "" for none').default('*'))
     .addOption(new Option('--no-scheduler', 'do not run the scheduler'))
+    .addOption(new Option('--service-cidr <cidr>', 'ClusterIP range (default: 10.43.0.0/16 with the cri runtime, 127.43.0.0/16 otherwise)'))
+    .addOption(new Option('--service-node-port-range <range>', 'NodePort range').default('30000-32767'))
     .addOption(new Option('--sim-nodes <n>', 'register N simulated nodes that run pods without running anything').argParser(parseCount).default(0))
     .action(async (flags: UpFlags) => {
       await up(flags);
@@ -157,5 +171,22 @@ program
   });
 
 registerStandaloneCommands(program);
+
+program
+  .command('reset')
+  .description('remove what the cri runtime created on this machine (pods, interfaces, routes, iptables chains, cgroups, containerd state); keeps the cluster state')
+  .addOption(new Option('--data-dir <dir>', 'the data dir of the cluster to reset').env('COXSWAIN_DATA_DIR').default(join(homedir(), '.coxswain'), '~/.coxswain'))
+  .action(async (flags: { dataDir: string }) => {
+    const { runReset } = await import('./reset.js');
+    try {
+      await runReset({ dataDir: flags.dataDir, onRemoved: (what) => process.stdout.write(`removed ${what}\n`) });
+      process.stdout.write('reset done\n');
+    } catch (err) {
+      process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+      process.exit(1);
+    }
+  });
+registerImageCommand(program);
+registerAgentCommands(program, join(homedir(), '.coxswain'));
 
 await program.parseAsync(process.argv);

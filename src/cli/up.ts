@@ -16,9 +16,18 @@ import { createLogger } from '../logger.js';
 import { startKubelet } from '../kubelet/kubelet.js';
 import { ProcessRuntime } from '../kubelet/runtime/process/index.js';
 import { SimRuntime } from '../kubelet/runtime/sim/index.js';
+import { startCriRuntime } from '../kubelet/runtime/cri/runtime.js';
+import type { ContainerRuntime } from '../kubelet/runtime/types.js';
+import { nodes, pods } from '../client/resources.js';
 import { StreamingServer } from '../kubelet/streaming/server.js';
 import { RuntimeStreamingBackend } from '../kubelet/runtime-streaming-backend.js';
 import { silentProgress, type Progress } from './progress.js';
+import { ClientCertAuthenticator, UnionAuthenticator } from '../apiserver/authn.js';
+import { builtinKinds } from '../api/registry.js';
+import { NodeJoin } from '../apiserver/bootstrap-token/node-join.js';
+import { certificateSigningRequestKind, CsrRequesterAdmission } from '../apiserver/bootstrap-token/csr-kind.js';
+import { certificateControllers } from '../controllers/certificates/index.js';
+import { ControllerManager } from '../controllers/manager.js';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 
@@ -28,8 +37,10 @@ export interface UpOptions {
   bindAddress: string;
   /** `sqlite://…` (default: sqlite at `<dataDir>/state.db`), `memory://`, `etcd://…`. */
   datastore?: string;
-  /** Container runtime name; accepted for forward compatibility, not used yet. */
+  /** The local kubelet's container runtime: `process` (default), `sim` or `cri`. */
   runtime?: string;
+  /** For `cri`: an existing runtime's socket (`unix:///…`); without it a managed containerd is started. */
+  containerRuntimeEndpoint?: string;
   logLevel?: LogLevel;
   progress?: Progress;
   /** Aborting between steps undoes what was done and rejects with an UpError. */
@@ -44,6 +55,10 @@ export interface UpOptions {
   kubelet?: boolean;
   /** The kubelet's node name (default: this machine's hostname). */
   nodeName?: string;
+  /** ClusterIP range (`--service-cidr`); default 10.43.0.0/16 with the cri runtime, else the loopback 127.43.0.0/16. */
+  serviceCIDR?: string;
+  /** NodePort range (`--service-node-port-range`, default 30000-32767). */
+  serviceNodePortRange?: string;
 }
 
 export interface RunningCluster {
@@ -51,6 +66,8 @@ export interface RunningCluster {
   readonly url: string;
   readonly kubeconfigPath: string;
   readonly dataDir: string;
+  /** The token agents join with: `coxswain agent --server <url> --token <joinToken>`. */
+  readonly joinToken: string;
   /** Stops the API server, closes the store and releases the data dir. Idempotent. */
   stop(): Promise<void>;
 }
@@ -122,12 +139,20 @@ export async function runUp(opts: UpOptions): Promise<RunningCluster> {
     undo.push(() => store.close());
 
     const logger = createLogger(opts.logLevel ?? 'warn');
+    // Agents join with a bootstrap token and get a node certificate through a CSR (issue 6).
+    const nodeJoin = new NodeJoin(logger.child({ component: 'node-join' }));
     const server = new ApiServer({
       store,
+      authenticator: new UnionAuthenticator([new ClientCertAuthenticator(), ...nodeJoin.authenticators]),
+      kinds: [...builtinKinds, certificateSigningRequestKind],
+      extraAdmission: [new CsrRequesterAdmission()],
       bindAddress: opts.bindAddress,
       port: opts.port,
       tls: { caPem: pki.caCertPem, certPem: pki.serverCertPem, keyPem: pki.serverKeyPem },
       logger: logger.child({ component: 'apiserver' }),
+      // In process and sim mode ClusterIPs are loopback addresses the userspace proxy can bind (DESIGN.md §4).
+      serviceClusterIPRange: opts.serviceCIDR ?? (opts.runtime === 'cri' ? '10.43.0.0/16' : '127.43.0.0/16'),
+      serviceNodePortRange: opts.serviceNodePortRange,
     });
     await step(
       `Starting API server on ${formatHostPort(opts.bindAddress, opts.port)}`,
@@ -139,6 +164,15 @@ export async function runUp(opts: UpOptions): Promise<RunningCluster> {
 
     // In-process components use the same API through the server's local transport.
     const local = (name: string) => inProcessClient((req) => server.handleLocal(req), { name, groups: ['system:authenticated'] });
+
+    const joinUrl = clientUrl(server.url, opts.bindAddress);
+    const joinToken = await step('Preparing the join token', () => nodeJoin.start(local('system:kube-apiserver'), { dataDir, serverUrl: joinUrl, caPem: pki.caCertPem }),
+      (err) => `cannot prepare the join token: ${message(err)}`);
+    undo.push(() => nodeJoin.stop());
+    // The CSR signer needs the CA key, which only this process holds (kube-controller-manager's --cluster-signing-*-file).
+    const csrControllers = new ControllerManager({ client: local('system:kube-controller-manager'), factories: certificateControllers(pki), logger: logger.child({ component: 'controller-manager' }) });
+    await csrControllers.start();
+    undo.push(() => csrControllers.stop());
     const what = [
       opts.controllers?.length === 0 ? '' : 'controllers',
       opts.scheduler === false ? '' : 'scheduler',
@@ -158,8 +192,30 @@ export async function runUp(opts: UpOptions): Promise<RunningCluster> {
 
     if (opts.kubelet !== false) {
       const nodeName = opts.nodeName ?? nodeNameFromHostname(hostname());
-      const runtimeName = opts.runtime === 'sim' ? 'sim' : 'process';
-      const runtime = runtimeName === 'sim' ? new SimRuntime() : new ProcessRuntime({ rootDir: join(dataDir, 'runtime') });
+      const runtimeName = opts.runtime === 'sim' || opts.runtime === 'cri' ? opts.runtime : 'process';
+      let runtime: ContainerRuntime;
+      let stopRuntime: () => Promise<void>;
+      let setPodCIDR: ((cidr: string) => Promise<void>) | undefined;
+      if (runtimeName === 'cri') {
+        const podClient = local(`system:node:${nodeName}`);
+        const cri = await step(
+          opts.containerRuntimeEndpoint ? `Connecting to ${opts.containerRuntimeEndpoint}` : 'Starting containerd and the pod network',
+          () => startCriRuntime({
+            dataDir, endpoint: opts.containerRuntimeEndpoint, logger: logger.child({ component: 'cri' }),
+            // The pod's spec for what the runtime-neutral configs do not carry (security context, requests).
+            podSpec: (m) => podClient.resource(pods, m.namespace).get(m.name),
+          }),
+          (err) => `cannot start the cri runtime: ${message(err)}`,
+        );
+        undo.push(() => cri.stop());
+        runtime = cri.runtime;
+        stopRuntime = async () => undefined; // cri.stop() above runs after the kubelet's stop
+        setPodCIDR = (cidr) => cri.setPodCIDR(cidr);
+      } else {
+        const hostRuntime = runtimeName === 'sim' ? new SimRuntime() : new ProcessRuntime({ rootDir: join(dataDir, 'runtime') });
+        runtime = hostRuntime;
+        stopRuntime = () => hostRuntime.stopAll();
+      }
       // The streaming server (logs, exec, attach, port-forward) listens on loopback; the API
       // server reaches it at the node's InternalIP and kubeletEndpoint port.
       const streaming = new StreamingServer({ backend: new RuntimeStreamingBackend(runtime), bindAddress: '127.0.0.1', port: 0, logger: logger.child({ component: 'kubelet-streaming' }) });
@@ -179,8 +235,17 @@ export async function runUp(opts: UpOptions): Promise<RunningCluster> {
       // A clean stop ends the pods' processes; after a crash a new kubelet adopts them.
       undo.push(async () => {
         await kubelet.stop();
-        await runtime.stopAll();
+        await stopRuntime();
       });
+      if (setPodCIDR) {
+        // The CNI config follows the node's spec.podCIDR once the node IPAM controller sets it.
+        const nodeClient = local(`system:node:${nodeName}`).resource(nodes);
+        const timer = setInterval(() => {
+          nodeClient.get(nodeName).then(async (n) => { if (n.spec?.podCIDR) await setPodCIDR(n.spec.podCIDR); }, () => undefined)
+            .catch((err: unknown) => logger.warn('updating the pod CIDR failed', { err: String(err) }));
+        }, 2_000);
+        undo.push(async () => clearInterval(timer));
+      }
     }
 
     const url = clientUrl(server.url, opts.bindAddress);
@@ -201,6 +266,7 @@ export async function runUp(opts: UpOptions): Promise<RunningCluster> {
       url,
       kubeconfigPath,
       dataDir,
+      joinToken,
       // The kubeconfig stays: users keep KUBECONFIG pointing at it across restarts.
       stop: () => (stopping ??= undoAll()),
     };

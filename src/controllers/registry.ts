@@ -8,6 +8,7 @@ import { batchControllers } from './job/index.js';
 import { lifecycleControllers } from './gc/index.js';
 import { endpointsControllers } from './endpoints/index.js';
 import { nodeLifecycleControllers } from './node-lifecycle/index.js';
+import { nodeIpamControllers } from './nodeipam/index.js';
 
 export const allControllers: Record<string, ControllerFactory> = {
   ...replicaSetControllers,
@@ -18,4 +19,5 @@ export const allControllers: Record<string, ControllerFactory> = {
   ...lifecycleControllers,
   ...endpointsControllers,
   ...nodeLifecycleControllers,
+  ...nodeIpamControllers,
 };

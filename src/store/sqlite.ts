@@ -177,9 +177,7 @@ export class SqliteStore implements Store {
         `SELECT ${EVENT_COLUMNS} FROM log l LEFT JOIN log p ON p.rev = l.prev_rev
          WHERE l.rev > ? AND +l.key >= ? AND +l.key < ? ORDER BY l.rev`,
       ),
-      eventAt: db.prepare<[number], LogEventRow>(
-        `SELECT ${EVENT_COLUMNS} FROM log l LEFT JOIN log p ON p.rev = l.prev_rev WHERE l.rev = ?`,
-      ),
+      valueAt: db.prepare<[number], { value: string; create_rev: number }>('SELECT value, create_rev FROM log WHERE rev = ?'),
       // One batch of compaction: drop deletions and rows superseded at or below the target.
       compactBatch: db.prepare<[number, number, number]>(
         `DELETE FROM log WHERE rev > ? AND rev <= ? AND (deleted = 1 OR rev <
@@ -280,11 +278,7 @@ export class SqliteStore implements Store {
     this.revision = rev;
     this.checkpointer.noteWrite(key.length + value.length);
     const kv: KeyValue = { key, value, createRevision, modRevision: rev };
-    if (this.hub.size > 0) {
-      // The previous value is not read on the write path; fetch it from the log only when
-      // someone is watching.
-      this.hub.publish(this.eventAt(rev));
-    }
+    if (this.hub.size > 0) this.hub.publish(this.updateEvent(kv, expectedModRevision));
     return kv;
   }
 
@@ -364,8 +358,24 @@ export class SqliteStore implements Store {
     }
   }
 
-  private eventAt(rev: number): WatchEvent {
-    return toEvent(this.stmts.eventAt.get(rev)!);
+  /**
+   * An update's event. The previous value is read from the log only if a watcher looks at
+   * it (the API server's watch caches keep their own previous objects and never do).
+   */
+  private updateEvent(kv: KeyValue, prevRev: number): WatchEvent {
+    const event: WatchEvent = { type: 'put', kv: { ...kv } };
+    let prev: KeyValue | undefined | null = null;
+    Object.defineProperty(event, 'prevKv', {
+      enumerable: true,
+      get: () => {
+        if (prev === null) {
+          const row = this.stmts.valueAt.get(prevRev);
+          prev = row && { key: kv.key, value: row.value, createRevision: row.create_rev, modRevision: prevRev };
+        }
+        return prev;
+      },
+    });
+    return event;
   }
 }
 

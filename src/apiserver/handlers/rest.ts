@@ -38,6 +38,7 @@ import { CRD_CLEANUP_FINALIZER } from '../crd/crd-controller.js';
 import { goValueText } from '../go-value-text.js';
 import { bindPod, checkEviction } from './pod-subresources.js';
 import { isPodStreamRequest, type PodProxy } from './pod-proxy.js';
+import type { TokenRequestHandler } from '../serviceaccount/token-request.js';
 
 export interface RestDeps {
   resources: ResourceRegistry;
@@ -45,6 +46,8 @@ export interface RestDeps {
   schema: SchemaChecker;
   /** Serves pods/log, exec, attach and portforward through the pod's kubelet. */
   podProxy?: PodProxy;
+  /** Serves serviceaccounts/token (TokenRequest). */
+  tokenRequests?: TokenRequestHandler;
 }
 
 interface Call {
@@ -78,6 +81,7 @@ export class RestHandler {
     if (sub === 'scale') return this.scale(call);
     if (sub === 'binding' && def.resource === 'pods' && info.verb === 'create') return this.bind(call);
     if (sub === 'eviction' && def.resource === 'pods' && info.verb === 'create') return this.evict(call);
+    if (sub === 'token' && def.resource === 'serviceaccounts' && info.verb === 'create' && this.deps.tokenRequests) return this.requestToken(call);
     if (this.deps.podProxy && isPodStreamRequest(info)) return this.deps.podProxy.serve(req, res, info, query);
     if (sub && sub !== 'status' && sub !== 'finalize') {
       throw new MethodNotAllowedError(`the server does not allow this method on the requested resource (${sub} is not served yet)`);
@@ -496,6 +500,12 @@ export class RestHandler {
     const binding = decodeBody(await readBody(c.req), c.req.headers['content-type']) as KubeObject;
     if (isDryRun(c.query)) return sendObject(c.res, 201, successStatus(), c.neg.format);
     sendObject(c.res, 201, await bindPod(c.store, c.info.namespace, c.info.name, binding), c.neg.format);
+  }
+
+  private async requestToken(c: Call): Promise<void> {
+    const body = decodeBody(await readBody(c.req), c.req.headers['content-type']) as KubeObject;
+    const out = await this.deps.tokenRequests!.create(c.info.namespace, c.info.name, body);
+    sendObject(c.res, 201, out, c.neg.format);
   }
 
   private async evict(c: Call): Promise<void> {
