@@ -6,6 +6,8 @@ import { ControllerManager } from '../controllers/manager.js';
 import { allControllers } from '../controllers/registry.js';
 import { startScheduler } from '../scheduler/start.js';
 import { startSim } from '../sim/index.js';
+import { newNodeIpamControllers } from '../controllers/nodeipam/index.js';
+import { startServiceLB } from '../proxy/index.js';
 import type { Logger } from '../logger.js';
 
 export interface ComponentOptions {
@@ -13,6 +15,10 @@ export interface ComponentOptions {
   controllers?: string[];
   scheduler?: boolean;
   simNodes?: number;
+  /** Pod range split into per-node podCIDRs by the node IPAM controller (none: nodes get none). */
+  clusterCIDR?: string;
+  /** Run the built-in service load balancer (default: with the controllers). */
+  serviceLB?: boolean;
   logger: Logger;
 }
 
@@ -35,12 +41,16 @@ export async function startComponents(clients: ComponentClients, opts: Component
     if (opts.controllers === undefined || opts.controllers.length > 0) {
       const manager = new ControllerManager({
         client: clients.controllerManager,
-        factories: allControllers,
+        factories: opts.clusterCIDR ? { ...allControllers, ...newNodeIpamControllers({ clusterCIDR: opts.clusterCIDR }) } : allControllers,
         controllers: opts.controllers,
         logger: opts.logger.child({ component: 'controller-manager' }),
       });
       stops.push(() => manager.stop());
       await manager.start();
+    }
+    if (opts.serviceLB ?? (opts.controllers === undefined || opts.controllers.length > 0)) {
+      const lb = startServiceLB(clients.controllerManager, { logger: opts.logger.child({ component: 'service-lb' }) });
+      stops.push(() => lb.stop());
     }
     if (opts.scheduler !== false) {
       const scheduler = await startScheduler(clients.scheduler, { logger: opts.logger.child({ component: 'scheduler' }) });

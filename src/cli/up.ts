@@ -28,6 +28,7 @@ import { NodeJoin } from '../apiserver/bootstrap-token/node-join.js';
 import { certificateSigningRequestKind, CsrRequesterAdmission } from '../apiserver/bootstrap-token/csr-kind.js';
 import { certificateControllers } from '../controllers/certificates/index.js';
 import { ControllerManager } from '../controllers/manager.js';
+import { startServiceProxy } from '../proxy/index.js';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 
@@ -79,6 +80,9 @@ export class UpError extends Error {
     super(message, options);
   }
 }
+
+/** Pod addresses with the cri runtime (DESIGN.md §4); each node gets a /24 of it. */
+export const CLUSTER_CIDR = '10.42.0.0/16';
 
 export const KUBECONFIG_FILE_NAME = 'kubeconfig.yaml';
 export const TLS_DIR_NAME = 'tls';
@@ -183,7 +187,11 @@ export async function runUp(opts: UpOptions): Promise<RunningCluster> {
         `Starting ${what.join(', ')}`,
         () => startComponents(
           { controllerManager: local('system:kube-controller-manager'), scheduler: local('system:kube-scheduler'), sim: local('system:node:sim') },
-          { controllers: opts.controllers, scheduler: opts.scheduler, simNodes: opts.simNodes, logger },
+          {
+            controllers: opts.controllers, scheduler: opts.scheduler, simNodes: opts.simNodes, logger,
+            // Pods get their own addresses only with the cri runtime; process-mode pods share the host's.
+            clusterCIDR: opts.runtime === 'cri' ? CLUSTER_CIDR : undefined,
+          },
         ),
         (err) => `cannot start the cluster components: ${message(err)}`,
       );
@@ -237,6 +245,16 @@ export async function runUp(opts: UpOptions): Promise<RunningCluster> {
         await kubelet.stop();
         await stopRuntime();
       });
+      if (runtimeName !== 'cri') {
+        // kube-proxy's job for this node. Process-mode ClusterIPs are loopback addresses the
+        // userspace proxy binds; NodePorts and load balancer ports answer on the node address.
+        const proxy = await step(
+          'Starting the service proxy (userspace)',
+          () => startServiceProxy(local('system:kube-proxy'), { mode: 'userspace', nodeName, nodeAddresses: ['127.0.0.1'], logger: logger.child({ component: 'proxy' }) }),
+          (err) => `cannot start the service proxy: ${message(err)}`,
+        );
+        undo.push(() => proxy.stop());
+      }
       if (setPodCIDR) {
         // The CNI config follows the node's spec.podCIDR once the node IPAM controller sets it.
         const nodeClient = local(`system:node:${nodeName}`).resource(nodes);
