@@ -84,6 +84,9 @@ export class UpError extends Error {
 /** Pod addresses with the cri runtime (DESIGN.md §4); each node gets a /24 of it. */
 export const CLUSTER_CIDR = '10.42.0.0/16';
 
+/** Pod addresses with the process runtime: loopback, one per pod, on the host's network. */
+export const PROCESS_POD_CIDR = '127.42.0.0/16';
+
 export const KUBECONFIG_FILE_NAME = 'kubeconfig.yaml';
 export const TLS_DIR_NAME = 'tls';
 
@@ -220,7 +223,7 @@ export async function runUp(opts: UpOptions): Promise<RunningCluster> {
         stopRuntime = async () => undefined; // cri.stop() above runs after the kubelet's stop
         setPodCIDR = (cidr) => cri.setPodCIDR(cidr);
       } else {
-        const hostRuntime = runtimeName === 'sim' ? new SimRuntime() : new ProcessRuntime({ rootDir: join(dataDir, 'runtime') });
+        const hostRuntime = runtimeName === 'sim' ? new SimRuntime() : new ProcessRuntime({ rootDir: join(dataDir, 'runtime'), podCIDR: PROCESS_POD_CIDR });
         runtime = hostRuntime;
         stopRuntime = () => hostRuntime.stopAll();
       }

@@ -7,7 +7,7 @@ import type { FieldError } from '../../api/errors.js';
 import { InternalError, InvalidError } from '../../api/errors.js';
 import { invalid } from '../../api/validation/field-errors.js';
 import { ipKey, portKey, type Resource } from './allocation-ledger.js';
-import { IpRange } from './ip-range.js';
+import { IpRange } from '../../net/ip-range.js';
 import { PortRange } from './port-range.js';
 import { IP_BAND, PORT_BAND, pickFree, staticBandSize } from './random-scan.js';
 import { needsClusterIP, needsHealthCheckNodePort, needsNodePort, nodePortsOf } from './service-fields.js';

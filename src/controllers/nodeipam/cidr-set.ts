@@ -1,6 +1,6 @@
 // The subnets of a cluster CIDR handed to nodes (upstream pkg/controller/nodeipam/ipam/cidrset):
 // a /16 cut into /24s by default. Pure: which ones are taken is the caller's to say.
-import { formatIPv4, parseIPv4 } from '../../apiserver/service-alloc/ip-range.js';
+import { formatIPv4, parseIPv4 } from '../../net/ip-range.js';
 
 export class CidrSet {
   readonly network: number;

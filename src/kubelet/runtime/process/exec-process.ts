@@ -1,16 +1,15 @@
 // Commands run "in" a container (exec, probes): host processes with the container's
 // environment and working directory, each leading its own process group so a timeout or a
-// kill ends everything it started. There is no pty: a tty request is served over pipes with
-// stderr merged into stdout (what a terminal would show), and resize does nothing.
+// kill ends everything it started. A tty request runs on a pseudo-terminal (pty-exec.ts).
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
-import { PassThrough } from 'node:stream';
 
 import type { Clock } from '../../../client/clock.js';
 import { ExecTimeoutError } from '../errors.js';
 import type { ExecResult, StreamSession } from '../types.js';
 import { signalGroup } from './proc.js';
+import { execInPty, type ExecTracker } from './pty-exec.js';
 
 export interface ExecSpec {
   argv: string[];
@@ -72,8 +71,15 @@ export async function execToCompletion(
 
 /** An interactive session for the streaming server. */
 export function execStreaming(
-  spec: ExecSpec, opts: { stdin: boolean; tty: boolean }, track: (c: ChildProcess) => () => void,
+  spec: ExecSpec, opts: { stdin: boolean; tty: boolean }, track: ExecTracker,
 ): Promise<StreamSession> {
+  if (opts.tty) {
+    try {
+      return Promise.resolve(execInPty(spec, opts, track));
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
   return new Promise((resolve, reject) => {
     const child = spawnIn(spec, opts.stdin);
     const untrack = track(child);
@@ -86,25 +92,10 @@ export function execStreaming(
         if (child.pid) signalGroup(child.pid, 'SIGKILL');
         untrack();
       });
-      let stdout: NodeJS.ReadableStream = child.stdout!;
-      let stderr: NodeJS.ReadableStream | undefined = child.stderr!;
-      if (opts.tty) {
-        // One terminal: both streams arrive on stdout.
-        const merged = new PassThrough();
-        let open = 2;
-        for (const s of [child.stdout!, child.stderr!]) {
-          s.on('data', (b: Buffer) => merged.write(b));
-          s.on('end', () => {
-            if (--open === 0) merged.end();
-          });
-        }
-        stdout = merged;
-        stderr = undefined;
-      }
       resolve({
         stdin: child.stdin ?? undefined,
-        stdout,
-        stderr,
+        stdout: child.stdout!,
+        stderr: child.stderr!,
         resize: () => undefined,
         exited,
         kill: () => {

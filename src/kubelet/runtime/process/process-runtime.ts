@@ -1,6 +1,6 @@
 // The `process` runtime: containers are plain host processes on the host network, no root
 // needed (DESIGN.md §3). Sandboxes are records only (there is no pause process and no network
-// namespace; the pod IP is the host's). Each container is started by a shim (shim.ts) that
+// namespace; the pod IP is a loopback address of its own, see pod-addresses.ts). Each container is started by a shim (shim.ts) that
 // outlives the kubelet, and every record lives under rootDir, so a new ProcessRuntime over the
 // same directory re-adopts what runs, checking each pid against the start time /proc gave when
 // it was recorded. Nothing is ever killed by name. See docs/process-runtime.md.
@@ -38,6 +38,7 @@ import { containerName, containerStatus, matchesLabels, sandboxName, sandboxStat
 import { loadContainers, loadSandboxes, newId, RecordPaths, writeJsonAtomic } from './records.js';
 import type { ContainerRecord, SandboxRecord } from './records.js';
 import { pidFile, readExitStatus, readPids, spawnShim } from './shim.js';
+import { PodAddresses } from './pod-addresses.js';
 import type { StdinMode } from './shim.js';
 
 const execFileAsync = promisify(execFile);
@@ -47,8 +48,10 @@ export interface ProcessRuntimeOptions {
   rootDir: string;
   clock?: Clock;
   logger?: Logger;
-  /** The pod IP to report (default 127.0.0.1): pods share the host's network. */
+  /** The pod IP to report when no podCIDR is given (default 127.0.0.1), and for hostNetwork pods. */
   podIp?: string;
+  /** A loopback range (e.g. 127.42.0.0/16) giving each pod an address of its own. */
+  podCIDR?: string;
 }
 
 export const PROCESS_RUNTIME_NAME = 'coxswain-process';
@@ -66,11 +69,12 @@ export class ProcessRuntime implements ContainerRuntime {
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly podIp: string;
+  private readonly podAddresses: PodAddresses | undefined;
   private readonly sandboxes = new Map<string, SandboxRecord>();
   private readonly containers = new Map<string, ContainerRecord>();
   private readonly monitors = new Map<string, ContainerMonitor>();
   private readonly stdinHandles = new Map<string, FileHandle>();
-  private readonly execChildren = new Map<string, Set<ChildProcess>>();
+  private readonly execChildren = new Map<string, Set<{ pid?: number }>>();
   private readonly ready: Promise<void>;
   private closed = false;
 
@@ -79,6 +83,7 @@ export class ProcessRuntime implements ContainerRuntime {
     this.clock = opts.clock ?? realClock;
     this.logger = (opts.logger ?? nullLogger).child({ component: 'process-runtime' });
     this.podIp = opts.podIp ?? '127.0.0.1';
+    this.podAddresses = opts.podCIDR ? new PodAddresses(opts.podCIDR) : undefined;
     this.ready = this.load();
     // Every call awaits `ready` and sees a failure; this only keeps an early one from crashing
     // the process as an unhandled rejection before the first call.
@@ -97,8 +102,9 @@ export class ProcessRuntime implements ContainerRuntime {
     for (const s of this.sandboxes.values()) {
       if (sandboxName(s.config) === name) throw new NameReservedError('sandbox', name, s.id);
     }
+    const ip = config.hostNetwork || !this.podAddresses ? this.podIp : this.podAddresses.allocate();
     const rec: SandboxRecord = {
-      id: newId(), config: structuredClone(config), state: 'SANDBOX_READY', createdAt: this.clock.now(), ip: this.podIp,
+      id: newId(), config: structuredClone(config), state: 'SANDBOX_READY', createdAt: this.clock.now(), ip,
     };
     if (config.logDirectory) await mkdir(config.logDirectory, { recursive: true });
     await writeJsonAtomic(this.paths.sandboxFile(rec.id), rec);
@@ -128,6 +134,7 @@ export class ProcessRuntime implements ContainerRuntime {
     await Promise.all(this.containersOf(id).map((c) => this.removeContainer(c.id)));
     await rm(this.paths.sandboxFile(id), { force: true });
     this.sandboxes.delete(id);
+    if (!rec.config.hostNetwork) this.podAddresses?.release(rec.ip);
   }
 
   async podSandboxStatus(id: string): Promise<PodSandboxStatus | undefined> {
@@ -305,18 +312,21 @@ export class ProcessRuntime implements ContainerRuntime {
     }, opts);
   }
 
-  /** Pods share the host's network: the port is on the loopback address. */
+  /**
+   * Pods share the host's network. The pod's own address comes first (an app bound to
+   * 0.0.0.0 or to $(POD_IP) answers there); an app bound to 127.0.0.1 only is reached as
+   * localhost would reach it inside a real pod.
+   */
   async portForward(sandboxId: string, port: number): Promise<net.Socket> {
     await this.ready;
-    if (!this.sandboxes.has(sandboxId)) throw new RuntimeNotFoundError('sandbox', sandboxId);
-    return new Promise((resolve, reject) => {
-      const socket = net.connect({ host: '127.0.0.1', port });
-      socket.once('connect', () => {
-        socket.off('error', reject);
-        resolve(socket);
-      });
-      socket.once('error', reject);
-    });
+    const sandbox = this.sandboxes.get(sandboxId);
+    if (!sandbox) throw new RuntimeNotFoundError('sandbox', sandboxId);
+    try {
+      return await connectTcp(sandbox.ip, port);
+    } catch (err) {
+      if (sandbox.ip === '127.0.0.1' || (err as NodeJS.ErrnoException).code !== 'ECONNREFUSED') throw err;
+      return connectTcp('127.0.0.1', port);
+    }
   }
 
   // ---- stats ----
@@ -376,7 +386,10 @@ export class ProcessRuntime implements ContainerRuntime {
 
   private async load(): Promise<void> {
     await this.paths.ensure();
-    for (const s of await loadSandboxes(this.paths)) this.sandboxes.set(s.id, s);
+    for (const s of await loadSandboxes(this.paths)) {
+      this.sandboxes.set(s.id, s);
+      if (!s.config.hostNetwork) this.podAddresses?.claim(s.ip);
+    }
     for (const c of await loadContainers(this.paths)) {
       this.containers.set(c.id, c);
       await this.adopt(c);
@@ -496,7 +509,7 @@ export class ProcessRuntime implements ContainerRuntime {
     return { rec, spec: { argv, env, cwd } };
   }
 
-  private trackExec(id: string, child: ChildProcess): () => void {
+  private trackExec(id: string, child: { pid?: number }): () => void {
     let set = this.execChildren.get(id);
     if (!set) this.execChildren.set(id, (set = new Set()));
     set.add(child);
@@ -542,3 +555,13 @@ function stdinMode(config: ContainerConfig): StdinMode {
   return config.stdinOnce ? 'once' : 'keep';
 }
 
+function connectTcp(host: string, port: number): Promise<net.Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ host, port });
+    socket.once('connect', () => {
+      socket.off('error', reject);
+      resolve(socket);
+    });
+    socket.once('error', reject);
+  });
+}

@@ -1,6 +1,7 @@
-// An IPv4 service range (upstream --service-cluster-ip-range) and the offset arithmetic its
-// allocator needs. As upstream's bitmap allocator, the usable addresses exclude the network
-// and broadcast addresses, so offset 0 is the range's first address (10.43.0.1).
+// An IPv4 range (a service range, upstream --service-cluster-ip-range, or a pod range) and
+// the offset arithmetic allocators need. As upstream's bitmap allocator, the usable addresses
+// exclude the network and broadcast addresses, so offset 0 is the range's first address
+// (10.43.0.1).
 
 export class IpRange {
   /** The network address as an unsigned 32-bit number. */
