@@ -54,7 +54,7 @@ function retriable(err: Error, upstream: http.ClientRequest, method: string | un
 }
 
 export class IngressProxy {
-  /** Sockets taken over by upgrades: the HTTP servers no longer track them. */
+  /** Sockets taken over by upgrades (both ends): the HTTP servers no longer track them, yet wait for them to close. */
   private readonly tunnels = new Set<Duplex>();
   private readonly connectTimeoutMs: number;
   private readonly readTimeoutMs: number;
@@ -112,6 +112,7 @@ export class IngressProxy {
 
   handleUpgrade(scheme: ForwardContext['scheme'], req: http.IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
+    this.track(socket);
     const target = this.target(req);
     if (!target.ok) {
       socket.end(rawErrorResponse(target.status));
@@ -151,6 +152,11 @@ export class IngressProxy {
     upstream.end();
   }
 
+  private track(socket: Duplex): void {
+    this.tunnels.add(socket);
+    socket.once('close', () => this.tunnels.delete(socket));
+  }
+
   /** Closes every upgraded connection (on stop; the servers close the rest). */
   closeTunnels(): void {
     for (const s of this.tunnels) s.destroy();
@@ -163,13 +169,10 @@ export class IngressProxy {
     client.write(statusLine(upRes) + headerLines(raw));
     if (upHead.length > 0) client.write(upHead);
     if (clientHead.length > 0) backend.write(clientHead);
-    this.tunnels.add(client);
-    this.tunnels.add(backend);
+    this.track(backend);
     const close = () => {
       client.destroy();
       backend.destroy();
-      this.tunnels.delete(client);
-      this.tunnels.delete(backend);
     };
     client.on('close', close);
     backend.on('close', close);

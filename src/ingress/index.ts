@@ -157,8 +157,10 @@ export async function startIngressController(client: ApiClient, opts: IngressCon
     if (stopped) return;
     stopped = true;
     clearTimeout(classRetry);
-    await Promise.all(servers.map((s) => closeServer(s)));
+    const closed = Promise.all(servers.map((s) => closeServer(s)));
+    // After the listeners stop accepting: a server's close waits for upgraded sockets too.
     proxy.closeTunnels();
+    await closed;
     agent.destroy();
     await status.stop();
     await recorder.stop();

@@ -18,7 +18,6 @@ import type { SharedIndexInformer } from '../client/shared-informer.js';
 import type { Logger } from '../logger.js';
 import { nullLogger } from '../logger.js';
 import type { ContainerRuntime } from './runtime/types.js';
-import { PROCESS_RUNTIME_NAME } from './runtime/process/process-runtime.js';
 import { PLEG_RELIST_MS, POD_RESYNC_MS } from './constants.js';
 import type { PodSources } from './container-env.js';
 import { CrashLoopBackoff } from './crash-loop-backoff.js';
@@ -34,6 +33,9 @@ import { deleteMirrorPod, ensureMirrorPod, isMirrorPod, readStaticPods } from '.
 import { StatusManager } from './status-manager.js';
 import type { StatusTarget } from './status-manager.js';
 import { VolumeManager } from './volumes/volume-manager.js';
+import { ImageManager } from './images/image-manager.js';
+import { ImageGCManager } from './images/image-gc.js';
+import type { ImageGCPolicy } from './images/image-gc.js';
 
 export interface KubeletOptions {
   nodeName: string;
@@ -56,6 +58,8 @@ export interface KubeletOptions {
   resyncMs?: number;
   /** Port of this kubelet's streaming server (logs, exec, attach, port-forward). */
   kubeletPort?: number;
+  /** Image GC thresholds (upstream imageGCHigh/LowThresholdPercent, imageMinimumGCAge); runtimes with images only. */
+  imageGC?: Partial<ImageGCPolicy>;
 }
 
 export type KubeletState = 'INITIALIZED' | 'STARTING' | 'RUNNING' | 'STOPPING' | 'STOPPED';
@@ -85,6 +89,7 @@ export class Kubelet {
   private readonly workers: PodWorkers;
   private readonly relistLoop: Periodic;
   private readonly staticLoop: Periodic | undefined;
+  private readonly imageGC: ImageGCManager | undefined;
   /** The pods this kubelet should run, by uid: API pods bound here (not mirrors) and static pods. */
   private readonly desired = new Map<string, Pod>();
   private readonly staticPods = new Map<string, Pod>();
@@ -149,7 +154,26 @@ export class Kubelet {
       },
       onChange: (uid) => this.workers.enqueue(uid),
     });
+    const nodeRef = { kind: 'Node', apiVersion: 'v1', name: opts.nodeName, uid: opts.nodeName };
+    // Runtimes with images (cri) pull them per imagePullPolicy and collect unused ones.
+    const images = new ImageManager({
+      images: this.runtime.images,
+      clock: this.clock,
+      secret: (ns, name) => this.secretInformer.lister.get(ns, name),
+      podEvent: (pod, type, reason, message) => this.recorder.event(
+        { kind: 'Pod', apiVersion: 'v1', namespace: pod.metadata?.namespace, name: pod.metadata?.name, uid: pod.metadata?.uid }, type, reason, message),
+      logger: this.logger,
+    });
+    this.imageGC = this.runtime.images ? new ImageGCManager({
+      images: this.runtime.images,
+      containers: () => this.runtime.listContainers(),
+      clock: this.clock,
+      policy: opts.imageGC,
+      nodeEvent: (type, reason, message) => this.recorder.event(nodeRef, type, reason, message),
+      logger: this.logger,
+    }) : undefined;
     this.syncer = new PodSyncer({
+      images,
       runtime: this.runtime,
       runtimeName: () => this.runtimeName,
       clock: this.clock,
@@ -208,6 +232,7 @@ export class Kubelet {
     for (const uid of this.desired.keys()) this.workers.enqueue(uid);
     this.relistLoop.start(0);
     this.staticLoop?.start(STATIC_POD_CHECK_MS);
+    this.imageGC?.start();
     this.state = 'RUNNING';
     this.logger.info('kubelet started', { runtime: this.runtimeVersionText });
   }
@@ -218,6 +243,7 @@ export class Kubelet {
     this.state = 'STOPPING';
     await this.relistLoop.stop();
     await this.staticLoop?.stop();
+    await this.imageGC?.stop();
     await this.nodeManager.stop();
     this.prober.stop();
     await this.workers.stop();
@@ -247,8 +273,7 @@ export class Kubelet {
   }
 
   private probeHost(pod: Pod): string {
-    // Host processes listen on the host: probes reach them on loopback.
-    if (this.runtimeName === PROCESS_RUNTIME_NAME) return '127.0.0.1';
+    // As upstream, probes go to the pod IP (with the process runtime, the pod's loopback address).
     const sb = this.observed.get(pod.metadata?.uid ?? '')?.sandboxes[0];
     return sb?.ip ?? pod.status?.podIP ?? '127.0.0.1';
   }

@@ -23,6 +23,7 @@ import { goDuration } from './go-duration.js';
 import { runLifecycleHandler } from './lifecycle-hooks.js';
 import { computePodActions } from './pod-actions.js';
 import { formatPod } from './pod-format.js';
+import type { ImageManager } from './images/image-manager.js';
 import type { WaitingReason } from './pod-status.js';
 import { generatePodStatus } from './pod-status.js';
 import type { ProberManager } from './prober/prober-manager.js';
@@ -57,6 +58,8 @@ export interface PodSyncDeps {
   isApiPod(pod: Pod): boolean;
   /** Told of each runtime state read back after a sync (keeps the probers' view fresh). */
   observe?(state: PodRuntimeState): void;
+  /** Makes images present per imagePullPolicy; without it every image counts as present. */
+  images?: ImageManager;
 }
 
 /** Retry period for volumes that could not be set up and container configs that failed. */
@@ -176,6 +179,7 @@ export class PodSyncer {
     for (const s of state.sandboxes) await this.deps.runtime.removePodSandbox(s.id).catch(() => undefined);
     await this.deps.volumes.removePodDir(uid);
     this.deps.backoff.forget(`${uid}/`);
+    this.deps.images?.forgetPod(uid);
     this.deps.status.forget(uid);
     this.waiting.delete(uid);
   }
@@ -255,6 +259,20 @@ export class PodSyncer {
       this.deps.backoff.next(key, finishedAt);
     }
 
+    // As upstream's startContainer, step 1: the image, per imagePullPolicy.
+    const imageEvent = (type: EventType, reason: string, message: string) => this.event(pod, type, reason, message, ref);
+    if (this.deps.images) {
+      const image = await this.deps.images.ensureImageExists(pod, c, imageEvent);
+      if (!image.ok) {
+        waiting.set(c.name, { reason: image.reason, message: image.message });
+        this.event(pod, 'Warning', 'Failed', `Error: ${image.reason}`, ref);
+        this.deps.syncAfter(uid, image.retryAfterMs);
+        return;
+      }
+    } else {
+      imageEvent('Normal', 'Pulled', `Container image "${c.image ?? ''}" already present on machine`);
+    }
+
     let config;
     try {
       config = containerConfig({ pod, container: c, kind, restartCount, volumes, sources: this.deps.sources, env: envCtx });
@@ -272,7 +290,6 @@ export class PodSyncer {
       if (m.hostPath.startsWith(`${volumeRoot}/`)) await fs.mkdir(m.hostPath, { recursive: true }).catch(() => undefined);
     }
 
-    this.event(pod, 'Normal', 'Pulled', `Container image "${c.image ?? ''}" already present on machine`, ref);
     let id: string;
     try {
       id = await this.deps.runtime.createContainer(sandboxId, config, sbConfig);

@@ -52,7 +52,14 @@ export class ServiceAccountAdmission implements AdmissionPlugin {
     if (!isPodCreate(a)) return;
     const pod = a.object!;
     const spec = (pod.spec ??= {});
-    if (pod.metadata?.annotations?.[MIRROR_POD_ANNOTATION] !== undefined) return;
+    if (pod.metadata?.annotations?.[MIRROR_POD_ANNOTATION] !== undefined) {
+      // Upstream never gives a mirror pod an account; our pod defaulting names `default`, undone here.
+      if (spec.serviceAccountName === DEFAULT_SERVICE_ACCOUNT_NAME) {
+        delete spec.serviceAccountName;
+        delete spec.serviceAccount;
+      }
+      return;
+    }
     if (!spec.serviceAccountName) spec.serviceAccountName = spec.serviceAccount || DEFAULT_SERVICE_ACCOUNT_NAME;
     spec.serviceAccount = spec.serviceAccountName;
     const sa = await this.serviceAccount(a.namespace, spec.serviceAccountName, podName(a));

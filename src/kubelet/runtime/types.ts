@@ -124,8 +124,52 @@ export interface RuntimeVersion {
   runtimeApiVersion: string;
 }
 
+/** An image as the runtime's image service reports it (CRI Image). */
+export interface ImageInfo {
+  /** The image ID (sha256:… of the config). */
+  id: string;
+  repoTags: string[];
+  repoDigests: string[];
+  sizeBytes: number;
+  /** Never garbage-collected (the sandbox image). */
+  pinned: boolean;
+}
+
+/** Registry credentials for one pull (CRI AuthConfig). */
+export interface ImageAuth {
+  username?: string;
+  password?: string;
+  auth?: string;
+  serverAddress?: string;
+  identityToken?: string;
+  registryToken?: string;
+}
+
+/** Where the runtime keeps its images and how much they use (CRI ImageFsInfo). */
+export interface ImageFsUsage {
+  mountpoint: string;
+  usedBytes: number;
+}
+
+/**
+ * The CRI ImageService. Optional: runtimes without images (`process` runs host binaries, `sim`
+ * runs nothing) leave it out and the kubelet treats every image as present.
+ */
+export interface ImageService {
+  /** undefined when the runtime does not have the image. */
+  imageStatus(image: string): Promise<ImageInfo | undefined>;
+  /** Pulls the image; resolves with the image reference the runtime resolved. */
+  pullImage(image: string, auth?: ImageAuth): Promise<string>;
+  listImages(): Promise<ImageInfo[]>;
+  removeImage(image: string): Promise<void>;
+  imageFsInfo(): Promise<ImageFsUsage[]>;
+}
+
 export interface ContainerRuntime {
   version(): Promise<RuntimeVersion>;
+
+  /** The runtime's image service, if it has images (see ImageService). */
+  readonly images?: ImageService;
 
   runPodSandbox(config: PodSandboxConfig): Promise<string>;
   stopPodSandbox(id: string): Promise<void>;

@@ -13,7 +13,7 @@ export interface ProjectionContext {
   pod: Pod;
   sources: PodSources;
   nodeAllocatable: Record<string, string>;
-  /** The service-account token to write (a placeholder until TokenRequest is served). */
+  /** The bound service-account token to write (fetched through TokenRequest beforehand). */
   serviceAccountToken(audience: string | undefined, expirationSeconds: number): string;
   /** The cluster CA, used when the kube-root-ca.crt ConfigMap is not published. */
   caCertPem?: string;

@@ -15,6 +15,7 @@ import { setUpHostPath } from './host-path.js';
 import type { ProjectionContext } from './projections.js';
 import { configMapFiles, downwardAPIVolumeFiles, projectedFiles, secretFiles } from './projections.js';
 import { VolumeError } from './volume-error.js';
+import { ServiceAccountTokenManager } from './token-manager.js';
 
 export interface MountedVolume {
   /** Where the volume's contents are on the host. */
@@ -39,6 +40,8 @@ export interface VolumeManagerOptions {
   sources: PodSources;
   nodeAllocatable: () => Record<string, string>;
   caCertPem?: string;
+  /** Obtains bound service-account tokens (default: one over `client`). */
+  tokens?: ServiceAccountTokenManager;
 }
 
 const PLUGIN_DIRS = {
@@ -49,16 +52,16 @@ const PLUGIN_DIRS = {
   projected: 'kubernetes.io~projected',
 } as const;
 
-/**
- * A stand-in for a bound service-account token until the API server serves TokenRequest
- * (serviceaccounts/token): clearly not a JWT, so nobody mistakes it for one.
- */
-export function placeholderToken(pod: Pod, audience: string | undefined): string {
-  return `coxswain-placeholder-token:${pod.metadata?.namespace}:${pod.spec?.serviceAccountName ?? 'default'}:${audience ?? ''}`;
-}
+/** Tokens fetched for one mount, looked up by the projection (which is synchronous). */
+type FetchedTokens = Map<string, string>;
+const tokenKey = (audience: string | undefined, expirationSeconds: number) => `${audience ?? ''}|${expirationSeconds}`;
 
 export class VolumeManager {
-  constructor(private readonly opts: VolumeManagerOptions) {}
+  private readonly tokens: ServiceAccountTokenManager;
+
+  constructor(private readonly opts: VolumeManagerOptions) {
+    this.tokens = opts.tokens ?? new ServiceAccountTokenManager(opts.client);
+  }
 
   podDir(uid: string): string {
     return path.join(this.opts.rootDir, 'pods', uid);
@@ -81,14 +84,43 @@ export class VolumeManager {
     return out;
   }
 
-  private projection(pod: Pod): ProjectionContext {
+  private projection(pod: Pod, tokens: FetchedTokens = new Map()): ProjectionContext {
     return {
       pod,
       sources: this.opts.sources,
       nodeAllocatable: this.opts.nodeAllocatable(),
-      serviceAccountToken: (audience) => placeholderToken(pod, audience),
+      serviceAccountToken: (audience, expirationSeconds) => {
+        const token = tokens.get(tokenKey(audience, expirationSeconds));
+        if (token === undefined) throw new VolumeError('service account token was not fetched');
+        return token;
+      },
       caCertPem: this.opts.caCertPem,
     };
+  }
+
+  /**
+   * The bound tokens a projected volume needs, through TokenRequest (cached, refreshed at 80%
+   * of their lifetime); re-mounting on each pod sync writes refreshed tokens, as upstream.
+   */
+  private async fetchTokens(pod: Pod, v: Volume): Promise<FetchedTokens> {
+    const out: FetchedTokens = new Map();
+    for (const s of v.projected?.sources ?? []) {
+      const t = s.serviceAccountToken;
+      if (!t) continue;
+      const expirationSeconds = t.expirationSeconds ?? 3600;
+      try {
+        out.set(tokenKey(t.audience, expirationSeconds), await this.tokens.getToken({
+          namespace: pod.metadata?.namespace ?? 'default',
+          serviceAccountName: pod.spec?.serviceAccountName || 'default',
+          audience: t.audience,
+          expirationSeconds,
+          pod: { name: pod.metadata!.name!, uid: pod.metadata!.uid! },
+        }));
+      } catch (err) {
+        throw new VolumeError(`failed to fetch token: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    return out;
   }
 
   private async setUp(pod: Pod, v: Volume): Promise<MountedVolume> {
@@ -101,7 +133,10 @@ export class VolumeManager {
     if (v.configMap) return this.writeFiles(uid, PLUGIN_DIRS.configMap, v.name, () => configMapFiles(v.configMap!, this.projection(pod)));
     if (v.secret) return this.writeFiles(uid, PLUGIN_DIRS.secret, v.name, () => secretFiles(v.secret!, this.projection(pod)));
     if (v.downwardAPI) return this.writeFiles(uid, PLUGIN_DIRS.downwardAPI, v.name, () => downwardAPIVolumeFiles(v.downwardAPI!, this.projection(pod)));
-    if (v.projected) return this.writeFiles(uid, PLUGIN_DIRS.projected, v.name, () => projectedFiles(v.projected!, this.projection(pod)));
+    if (v.projected) {
+      const tokens = await this.fetchTokens(pod, v);
+      return this.writeFiles(uid, PLUGIN_DIRS.projected, v.name, () => projectedFiles(v.projected!, this.projection(pod, tokens)));
+    }
     if (v.persistentVolumeClaim) {
       const hostPath = await this.claimPath(pod.metadata?.namespace ?? 'default', v.persistentVolumeClaim.claimName);
       return { hostPath, readOnly: !!v.persistentVolumeClaim.readOnly };
@@ -147,6 +182,7 @@ export class VolumeManager {
 
   /** Removes every volume directory of a pod (and its memory-backed emptyDirs). */
   async cleanUp(uid: string): Promise<void> {
+    this.tokens.deletePodTokens(uid);
     const emptyDirs = path.join(this.podDir(uid), 'volumes', PLUGIN_DIRS.emptyDir);
     for (const name of await fs.readdir(emptyDirs).catch(() => [] as string[])) {
       await fs.rm(shmDirFor(uid, name), { recursive: true, force: true });

@@ -28,6 +28,9 @@ import { dialCommandStream, dialPortForward } from './container-streams.js';
 import { criSandboxConfig, DEFAULT_CGROUP_ROOT, podCgroupParent } from './sandbox-config.js';
 import { writeHostsFile } from './sandbox-hosts-file.js';
 import { removePodCgroups } from './sandbox-cgroups.js';
+import { BUSYBOX_IMAGE, PAUSE_IMAGE } from './images/default-images.js';
+import { CriImageService } from '../../images/cri-image-service.js';
+import type { ImageService } from '../types.js';
 
 const GRPC_NOT_FOUND = 5;
 const GRPC_DEADLINE_EXCEEDED = 4;
@@ -49,9 +52,12 @@ export class CriRuntime implements ContainerRuntime {
   private readonly logger: Logger;
   private readonly cgroupRoot: string;
   private readonly memoryCapacity = totalmem();
+  /** The CRI ImageService; the offline-built images are served locally (cri-image-service.ts). */
+  readonly images: ImageService;
 
   constructor(private readonly opts: CriRuntimeOptions) {
     this.client = opts.client;
+    this.images = new CriImageService(opts.client, { localImages: [BUSYBOX_IMAGE, PAUSE_IMAGE] });
     this.logger = (opts.logger ?? nullLogger).child({ component: 'cri-runtime' });
     this.cgroupRoot = opts.cgroupRoot ?? DEFAULT_CGROUP_ROOT;
   }
