@@ -40,6 +40,18 @@ interface UpFlags {
   kubelet: boolean;
   serviceCidr?: string;
   serviceNodePortRange?: string;
+  ingress: boolean;
+  ingressHttpPort: number;
+  ingressHttpsPort: number;
+}
+
+function parsePortOrZero(value: string): number {
+  return value === '0' ? 0 : parsePort(value);
+}
+
+/** Root may listen on ports below 1024. */
+function privileged(): boolean {
+  return process.getuid?.() === 0;
 }
 
 function parseCount(value: string): number {
@@ -100,6 +112,7 @@ async function up(flags: UpFlags): Promise<void> {
       kubelet: flags.kubelet,
       serviceCIDR: flags.serviceCidr,
       serviceNodePortRange: flags.serviceNodePortRange,
+      ingress: flags.ingress ? { httpPort: flags.ingressHttpPort, httpsPort: flags.ingressHttpsPort } : undefined,
     });
   } catch (err) {
     process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
@@ -112,6 +125,7 @@ async function up(flags: UpFlags): Promise<void> {
       '',
       `Coxswain is running. API server: ${cluster.url}`,
       `Kubeconfig: ${cluster.kubeconfigPath}`,
+      ...(cluster.ingress ? [`Ingress: ${cluster.ingress.map((a) => a.url).join(', ')}`] : []),
       '',
       'To use it from this shell:',
       `  export KUBECONFIG=${cluster.kubeconfigPath}`,
@@ -154,6 +168,9 @@ function clusterCommand(name: string, description: string): Command {
     .addOption(new Option('--no-scheduler', 'do not run the scheduler'))
     .addOption(new Option('--service-cidr <cidr>', 'ClusterIP range (default: 10.43.0.0/16 with the cri runtime, 127.43.0.0/16 otherwise)'))
     .addOption(new Option('--service-node-port-range <range>', 'NodePort range').default('30000-32767'))
+    .addOption(new Option('--no-ingress', 'do not run the built-in ingress controller'))
+    .addOption(new Option('--ingress-http-port <n>', 'HTTP port of the ingress controller (0: any free port)').argParser(parsePortOrZero).default(privileged() ? 80 : 8080, privileged() ? '80' : '8080 (80 as root)'))
+    .addOption(new Option('--ingress-https-port <n>', 'HTTPS port of the ingress controller (0: any free port)').argParser(parsePortOrZero).default(privileged() ? 443 : 8443, privileged() ? '443' : '8443 (443 as root)'))
     .addOption(new Option('--sim-nodes <n>', 'register N simulated nodes that run pods without running anything').argParser(parseCount).default(0))
     .action(async (flags: UpFlags) => {
       await up(flags);

@@ -29,6 +29,7 @@ import { certificateSigningRequestKind, CsrRequesterAdmission } from '../apiserv
 import { certificateControllers } from '../controllers/certificates/index.js';
 import { ControllerManager } from '../controllers/manager.js';
 import { startServiceProxy } from '../proxy/index.js';
+import { startIngressController } from '../ingress/index.js';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 
@@ -60,6 +61,8 @@ export interface UpOptions {
   serviceCIDR?: string;
   /** NodePort range (`--service-node-port-range`, default 30000-32767). */
   serviceNodePortRange?: string;
+  /** Run the ingress controller on these ports (0: any free one) of the bind address; none: no ingress. */
+  ingress?: { httpPort: number; httpsPort: number };
 }
 
 export interface RunningCluster {
@@ -69,6 +72,8 @@ export interface RunningCluster {
   readonly dataDir: string;
   /** The token agents join with: `coxswain agent --server <url> --token <joinToken>`. */
   readonly joinToken: string;
+  /** Where the ingress controller answers, when it runs. */
+  readonly ingress?: { url: string }[];
   /** Stops the API server, closes the store and releases the data dir. Idempotent. */
   stop(): Promise<void>;
 }
@@ -269,6 +274,29 @@ export async function runUp(opts: UpOptions): Promise<RunningCluster> {
       }
     }
 
+    let ingressUrls: { url: string }[] | undefined;
+    if (opts.ingress) {
+      const { httpPort, httpsPort } = opts.ingress;
+      const ingress = await step(
+        'Starting the ingress controller',
+        () => startIngressController(local('system:ingress-controller'), {
+          http: { address: opts.bindAddress, port: httpPort },
+          https: { address: opts.bindAddress, port: httpsPort },
+          nodeAddresses: [isUnspecified(opts.bindAddress) ? '127.0.0.1' : opts.bindAddress],
+          logger: logger.child({ component: 'ingress' }),
+        }),
+        (err) => (err as NodeJS.ErrnoException).code === 'EADDRINUSE' || (err as NodeJS.ErrnoException).code === 'EACCES'
+          ? `the ingress controller cannot listen on ${opts.bindAddress}:${httpPort}/${httpsPort} (${(err as NodeJS.ErrnoException).code}); pass --ingress-http-port/--ingress-https-port or --no-ingress`
+          : `cannot start the ingress controller: ${message(err)}`,
+      );
+      undo.push(() => ingress.stop());
+      const host = formatHostPort(isUnspecified(opts.bindAddress) ? '127.0.0.1' : opts.bindAddress, 0).replace(/:0$/, '');
+      ingressUrls = [
+        ...(ingress.http ? [{ url: `http://${host}:${ingress.http.port}` }] : []),
+        ...(ingress.https ? [{ url: `https://${host}:${ingress.https.port}` }] : []),
+      ];
+    }
+
     const url = clientUrl(server.url, opts.bindAddress);
     const kubeconfigPath = join(dataDir, KUBECONFIG_FILE_NAME);
     await step(
@@ -288,6 +316,7 @@ export async function runUp(opts: UpOptions): Promise<RunningCluster> {
       kubeconfigPath,
       dataDir,
       joinToken,
+      ingress: ingressUrls,
       // The kubeconfig stays: users keep KUBECONFIG pointing at it across restarts.
       stop: () => (stopping ??= undoAll()),
     };

@@ -1,0 +1,175 @@
+// Issue 8's Service stories on `coxswain up` with the process runtime and the userspace proxy,
+// driven by the real kubectl: a Deployment of 3 replicas behind a ClusterIP Service is
+// balanced over all of them, ClientIP affinity pins a client, a replica that fails readiness
+// stops getting traffic, and NodePort and LoadBalancer Services answer on the node address.
+// Everything is on loopback: pods have 127.42.x.y addresses, Services 127.43.x.y.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import net from 'node:net';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startCoxswain, type RunningCoxswain } from './coxswain-process.js';
+import { kubectl, type Kubectl } from './kubectl-runner.js';
+import { eventually } from '../helpers/eventually.js';
+
+const KUBECTL = '/usr/lib/google-cloud-sdk/bin/kubectl.1.33';
+
+/** A loopback port nothing listens on right now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** GET on a fresh connection each time, so the proxy picks a backend per request. */
+function get(url: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { agent: false, timeout: 3000 }, (res) => {
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve(body.trim()));
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${url} timed out`)));
+    req.on('error', reject);
+  });
+}
+
+async function countBackends(url: string, requests: number): Promise<Map<string, number>> {
+  const seen = new Map<string, number>();
+  for (let i = 0; i < requests; i++) {
+    const who = await get(url);
+    seen.set(who, (seen.get(who) ?? 0) + 1);
+  }
+  return seen;
+}
+
+describe('Services on the process runtime (userspace proxy)', () => {
+  let dir: string;
+  let www: string;
+  let cluster: RunningCoxswain;
+  let k: Kubectl;
+
+  const apply = async (name: string, manifest: unknown) => {
+    const file = join(dir, `${name}.json`);
+    await writeFile(file, JSON.stringify(manifest));
+    await k.ok(['apply', '-f', file]);
+  };
+  const jsonpath = (args: string[], path: string) => k.ok(['get', ...args, '-o', `jsonpath=${path}`]);
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'coxswain-svc-'));
+    www = join(dir, 'www');
+    cluster = await startCoxswain(join(dir, 'data'), { kubelet: true });
+    k = kubectl(KUBECTL, cluster.kubeconfigPath, join(dir, 'kube-cache'));
+    // Each replica serves its name from a host directory of its own (process-mode pods share
+    // the host's file system) and binds its own pod address, so all three share port 8080.
+    await apply('web', {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'web' },
+      spec: {
+        replicas: 3,
+        selector: { matchLabels: { app: 'web' } },
+        template: {
+          metadata: { labels: { app: 'web' } },
+          spec: {
+            containers: [{
+              name: 'web',
+              image: 'busybox',
+              command: ['sh', '-c', `d=${www}/$HOSTNAME; mkdir -p $d && echo $HOSTNAME > $d/index.html && echo ok > $d/ready.html && exec httpd -f -p $(POD_IP):8080 -h $d`],
+              env: [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }],
+              ports: [{ name: 'http', containerPort: 8080 }],
+              readinessProbe: { httpGet: { path: '/ready.html', port: 'http' }, periodSeconds: 1, failureThreshold: 1 },
+            }],
+          },
+        },
+      },
+    });
+    await apply('web-svc', {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'web' },
+      spec: { selector: { app: 'web' }, ports: [{ port: 8080, targetPort: 'http' }] },
+    });
+    await k.ok(['rollout', 'status', 'deployment/web', '--timeout=60s']);
+  });
+
+  after(async () => {
+    await cluster?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('gives each replica its own loopback pod IP and the Service a ClusterIP from 127.43.0.0/16', async () => {
+    const ips = (await jsonpath(['pods', '-l', 'app=web'], '{.items[*].status.podIP}')).split(' ');
+    assert.equal(new Set(ips).size, 3, `pod IPs: ${ips.join(', ')}`);
+    for (const ip of ips) assert.match(ip, /^127\.42\.\d+\.\d+$/);
+    assert.match(await jsonpath(['service', 'web'], '{.spec.clusterIP}'), /^127\.43\.\d+\.\d+$/);
+    assert.equal(await jsonpath(['service', 'kubernetes'], '{.spec.clusterIP}'), '127.43.0.1');
+  });
+
+  it('balances 300 requests to the ClusterIP over all three replicas, then pins a client with ClientIP affinity', async () => {
+    const ip = await jsonpath(['service', 'web'], '{.spec.clusterIP}');
+    const pods = (await jsonpath(['pods', '-l', 'app=web'], '{.items[*].metadata.name}')).split(' ').sort();
+    // The proxy programs the Service once its endpoints are ready.
+    await eventually(() => get(`http://${ip}:8080/`), 'the ClusterIP answers', { timeoutMs: 15_000 });
+    const seen = await countBackends(`http://${ip}:8080/`, 300);
+    assert.deepEqual([...seen.keys()].sort(), pods);
+    for (const [pod, n] of seen) assert.ok(n >= 50, `${pod} got only ${n} of 300`);
+
+    await k.ok(['patch', 'service', 'web', '-p', '{"spec":{"sessionAffinity":"ClientIP"}}']);
+    await eventually(async () => (await countBackends(`http://${ip}:8080/`, 30)).size, 'affinity pins one backend', {
+      timeoutMs: 10_000, accept: (n) => n === 1,
+    });
+    await k.ok(['patch', 'service', 'web', '-p', '{"spec":{"sessionAffinity":"None"}}']);
+  });
+
+  it('stops sending traffic to a replica that fails its readiness probe', async () => {
+    const ip = await jsonpath(['service', 'web'], '{.spec.clusterIP}');
+    const victim = (await jsonpath(['pods', '-l', 'app=web'], '{.items[0].metadata.name}')).trim();
+    await rm(join(www, victim, 'ready.html'));
+    await eventually(() => jsonpath(['pod', victim], '{.status.conditions[?(@.type=="Ready")].status}'), `${victim} turns unready`, {
+      timeoutMs: 10_000, accept: (s) => s === 'False',
+    });
+    await eventually(async () => countBackends(`http://${ip}:8080/`, 60), `no traffic reaches ${victim}`, {
+      timeoutMs: 10_000, accept: (seen) => !!seen && !seen.has(victim) && seen.size === 2,
+    });
+    await writeFile(join(www, victim, 'ready.html'), 'ok\n');
+  });
+
+  it('answers a NodePort Service and a LoadBalancer Service on the node address', async () => {
+    const lbPort = await freePort();
+    await apply('web-lb', {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'web-lb' },
+      spec: { type: 'LoadBalancer', selector: { app: 'web' }, ports: [{ port: lbPort, targetPort: 'http' }] },
+    });
+    const nodePort = Number(await jsonpath(['service', 'web-lb'], '{.spec.ports[0].nodePort}'));
+    assert.ok(nodePort >= 30000 && nodePort <= 32767, `nodePort ${nodePort}`);
+    const ingress = await eventually(() => jsonpath(['service', 'web-lb'], '{.status.loadBalancer.ingress[0].ip}'), 'load balancer ingress', {
+      timeoutMs: 10_000, accept: (s) => s !== '',
+    });
+    assert.equal(ingress, '127.0.0.1');
+    const table = await k.ok(['get', 'service', 'web-lb']);
+    assert.match(table, new RegExp(`web-lb\\s+LoadBalancer\\s+127\\.43\\.\\S+\\s+127\\.0\\.0\\.1\\s+${lbPort}:${nodePort}/TCP`));
+    const pods = new Set((await jsonpath(['pods', '-l', 'app=web'], '{.items[*].metadata.name}')).split(' '));
+    const viaNodePort = await eventually(() => get(`http://127.0.0.1:${nodePort}/`), 'the NodePort answers', { timeoutMs: 10_000 });
+    assert.ok(pods.has(viaNodePort), `NodePort reached ${viaNodePort}`);
+    const viaLb = await eventually(() => get(`http://127.0.0.1:${lbPort}/`), 'the load balancer answers', { timeoutMs: 10_000 });
+    assert.ok(pods.has(viaLb), `load balancer reached ${viaLb}`);
+
+    // Back to ClusterIP: the node ports close and the allocation is released.
+    await k.ok(['patch', 'service', 'web-lb', '-p', '{"spec":{"type":"ClusterIP"}}']);
+    await eventually(() => get(`http://127.0.0.1:${nodePort}/`).then(() => 'open', () => 'closed'), 'the NodePort closes', {
+      timeoutMs: 10_000, accept: (s) => s === 'closed',
+    });
+    assert.equal(await jsonpath(['service', 'web-lb'], '{.spec.ports[0].nodePort}'), '');
+  });
+});
