@@ -6,6 +6,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import https from 'node:https';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import net from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -25,6 +28,24 @@ function freePort(): Promise<number> {
       const { port } = server.address() as net.AddressInfo;
       server.close(() => resolve(port));
     });
+  });
+}
+
+const run = promisify(execFile);
+
+/** A request to the ingress controller on loopback, for a host name (SNI too, over HTTPS). */
+function ingressGet(base: string, host: string, path: string): Promise<{ status: number; body: string; cert?: string }> {
+  const url = new URL(path, base);
+  const mod = url.protocol === 'https:' ? https : http;
+  return new Promise((resolve, reject) => {
+    const req = mod.get(url, { headers: { host }, servername: host, rejectUnauthorized: false, agent: false, timeout: 3000 }, (res) => {
+      const peer = 'getPeerCertificate' in res.socket ? (res.socket as import('node:tls').TLSSocket).getPeerCertificate() : undefined;
+      let body = '';
+      res.on('data', (c) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: body.trim(), cert: peer?.subject?.CN as string | undefined }));
+    });
+    req.on('timeout', () => req.destroy(new Error(`GET ${url} timed out`)));
+    req.on('error', reject);
   });
 }
 
@@ -83,7 +104,7 @@ describe('Services on the process runtime (userspace proxy)', () => {
             containers: [{
               name: 'web',
               image: 'busybox',
-              command: ['sh', '-c', `d=${www}/$HOSTNAME; mkdir -p $d && echo $HOSTNAME > $d/index.html && echo ok > $d/ready.html && exec httpd -f -p $(POD_IP):8080 -h $d`],
+              command: ['sh', '-c', `d=${www}/$HOSTNAME; mkdir -p $d/api && echo api-$HOSTNAME > $d/api/index.html; mkdir -p $d && echo $HOSTNAME > $d/index.html && echo ok > $d/ready.html && exec httpd -f -p $(POD_IP):8080 -h $d`],
               env: [{ name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }],
               ports: [{ name: 'http', containerPort: 8080 }],
               readinessProbe: { httpGet: { path: '/ready.html', port: 'http' }, periodSeconds: 1, failureThreshold: 1 },
@@ -171,5 +192,54 @@ describe('Services on the process runtime (userspace proxy)', () => {
       timeoutMs: 10_000, accept: (s) => s === 'closed',
     });
     assert.equal(await jsonpath(['service', 'web-lb'], '{.spec.ports[0].nodePort}'), '');
+  });
+
+  it('routes an Ingress with two hosts and two paths to two Services, with HTTPS chosen by SNI', async () => {
+    const out = cluster.output().stdout;
+    const httpBase = /Ingress: (http:\/\/\S+?),/.exec(out)?.[1];
+    const httpsBase = /Ingress: .*(https:\/\/\S+)/.exec(out)?.[1];
+    assert.ok(httpBase && httpsBase, `ingress addresses in: ${out}`);
+    await apply('web-b', {
+      apiVersion: 'v1', kind: 'Service', metadata: { name: 'web-b' },
+      spec: { selector: { app: 'web' }, ports: [{ name: 'web', port: 80, targetPort: 8080 }] },
+    });
+    // A certificate for a.example, from a Secret made by kubectl as a user would.
+    const key = join(dir, 'a.key');
+    const crt = join(dir, 'a.crt');
+    await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=a.example', '-addext', 'subjectAltName=DNS:a.example', '-keyout', key, '-out', crt]);
+    await k.ok(['create', 'secret', 'tls', 'a-tls', '--cert', crt, '--key', key]);
+    await apply('ingress', {
+      apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'two-hosts' },
+      spec: {
+        tls: [{ hosts: ['a.example'], secretName: 'a-tls' }],
+        rules: [
+          { host: 'a.example', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 8080 } } } }] } },
+          {
+            host: 'b.example',
+            http: {
+              paths: [
+                { path: '/api', pathType: 'Prefix', backend: { service: { name: 'web-b', port: { name: 'web' } } } },
+                { path: '/exact', pathType: 'Exact', backend: { service: { name: 'web', port: { number: 8080 } } } },
+              ],
+            },
+          },
+        ],
+      },
+    });
+    const pods = new Set((await jsonpath(['pods', '-l', 'app=web'], '{.items[*].metadata.name}')).split(' '));
+    const a = await eventually(() => ingressGet(httpBase!, 'a.example', '/'), 'a.example routed', { timeoutMs: 10_000, accept: (r) => !!r && r.status === 200 });
+    assert.ok(pods.has(a.body), `a.example / reached ${a.body}`);
+    const api = await ingressGet(httpBase!, 'b.example', '/api/');
+    assert.equal(api.status, 200, `b.example /api/ answered ${api.body}`);
+    assert.match(api.body, /^api-web-/);
+    assert.equal((await ingressGet(httpBase!, 'b.example', '/exact/more')).status, 404);
+    assert.equal((await ingressGet(httpBase!, 'c.example', '/')).status, 404);
+    const secure = await ingressGet(httpsBase!, 'a.example', '/');
+    assert.equal(secure.status, 200);
+    assert.equal(secure.cert, 'a.example');
+    await eventually(() => jsonpath(['ingress', 'two-hosts'], '{.status.loadBalancer.ingress[0].ip}'), 'ingress status', {
+      timeoutMs: 10_000, accept: (ip) => ip === '127.0.0.1',
+    });
+    assert.match(await k.ok(['get', 'ingressclass']), /coxswain\s+\S+/);
   });
 });
