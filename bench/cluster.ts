@@ -36,7 +36,7 @@ export interface StartOptions {
   upArgs?: string[];
 }
 
-export const API_ONLY_ARGS = ['--controllers', '', '--no-scheduler', '--no-kubelet', '--no-ingress'];
+export const API_ONLY_ARGS = ['--controllers', '', '--no-scheduler', '--no-kubelet', '--no-ingress', '--no-dns'];
 
 export async function startCluster(opts: StartOptions = {}): Promise<BenchCluster> {
   const dataDir = mkdtempSync(join(tmpdir(), 'coxswain-bench-'));

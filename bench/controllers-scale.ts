@@ -230,7 +230,7 @@ process.once('SIGINT', () => void cleanup().then(() => process.exit(130)));
 
 try {
   server = startChild(
-    ['up', '--data-dir', dataDir, '--port', '0', '--bind-address', '127.0.0.1', '--no-scheduler', '--no-kubelet', '--no-ingress',
+    ['up', '--data-dir', dataDir, '--port', '0', '--bind-address', '127.0.0.1', '--no-scheduler', '--no-kubelet', '--no-ingress', '--no-dns',
       ...(IN_PROCESS ? [] : ['--controllers', ''])],
     'BENCH_SERVER_NODE_ARGS',
   );

@@ -4,6 +4,11 @@
 // 10,000 pods created over HTTP as fast as the API accepts them (bounded concurrency).
 // Measures pods bound per second from the first create to the last binding, p99 creation →
 // binding (as seen on a separate HTTP watch), and memory. Prints JSON.
+//
+// SCHED_SPLIT=1 runs the API server (and its store) in a child process instead, as
+// `coxswain server` and `coxswain sim` would be separate processes: the scheduler and the
+// simulator then talk HTTP to it, and both cores are used. cpuMsPerPod then sums both.
+import { fork, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,22 +44,80 @@ function pod(i: number): Pod {
   };
 }
 
+/** 1: the API server runs in a child process (see the header). */
+const SPLIT = process.env['SCHED_SPLIT'] === '1';
+const ROLE = process.env['SCHED_ROLE'] ?? 'main';
+
 let peakRss = 0;
 const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 200);
 
-const dataDir = mkdtempSync(join(tmpdir(), 'coxswain-sched-bench-'));
-const store = new SqliteStore(join(dataDir, 'state.db'));
-let server!: ApiServer;
-server = new ApiServer({
-  store,
-  port: 0,
-  bindAddress: '127.0.0.1',
-  authenticator: { authenticate: () => ({ name: 'bench-admin', groups: ['system:masters', 'system:authenticated'] }) },
-  extraAdmission: [new PriorityAdmission(() => server.resources), new DefaultTolerationSeconds()],
+interface ServerStats { cpuUs: number; rss: number; peakRss: number }
+
+async function startServer(): Promise<{ server: ApiServer; stop(): Promise<void> }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'coxswain-sched-bench-'));
+  const store = new SqliteStore(join(dataDir, 'state.db'));
+  let server!: ApiServer;
+  server = new ApiServer({
+    store,
+    port: 0,
+    bindAddress: '127.0.0.1',
+    authenticator: { authenticate: () => ({ name: 'bench-admin', groups: ['system:masters', 'system:authenticated'] }) },
+    extraAdmission: [new PriorityAdmission(() => server.resources), new DefaultTolerationSeconds()],
+  });
+  await server.start();
+  return {
+    server,
+    async stop() {
+      await server.stop();
+      await store.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+if (ROLE === 'server') {
+  // The child of a split run: serve until told to stop; report CPU and memory on request.
+  const { server, stop } = await startServer();
+  const cpuUs = () => { const u = process.cpuUsage(); return u.user + u.system; };
+  process.on('message', (msg: string) => {
+    const stats: ServerStats = { cpuUs: cpuUs(), rss: process.memoryUsage().rss, peakRss };
+    if (msg === 'stats') process.send!(stats);
+    if (msg === 'stop') void stop().then(() => {
+      clearInterval(sampler);
+      process.send!(stats, () => process.exit(0));
+    });
+  });
+  process.send!({ url: server.url });
+} else {
+  await main();
+}
+
+async function main(): Promise<void> {
+let local: Awaited<ReturnType<typeof startServer>> | undefined;
+let child: ChildProcess | undefined;
+let serverUrl: string;
+const ask = (msg: 'stats' | 'stop') => new Promise<ServerStats>((resolve) => {
+  child!.once('message', (m) => resolve(m as ServerStats));
+  child!.send(msg);
 });
-await server.start();
+if (SPLIT) {
+  child = fork(process.argv[1]!, [], { env: { ...process.env, SCHED_ROLE: 'server' }, execArgv: process.execArgv });
+  serverUrl = await new Promise<string>((resolve, reject) => {
+    child!.once('message', (m) => resolve((m as { url: string }).url));
+    child!.once('exit', (code) => reject(new Error(`API server child exited with ${code}`)));
+  });
+} else {
+  local = await startServer();
+  serverUrl = local.server.url;
+}
 const admin = { name: 'system:admin', groups: ['system:masters', 'system:authenticated'] };
-const componentClient = () => inProcessClient((r) => server.handleLocal(r), admin);
+const componentTransports: HttpTransport[] = [];
+const componentClient = () => {
+  if (local) return inProcessClient((r) => local.server.handleLocal(r), admin);
+  const t = new HttpTransport({ server: serverUrl, maxSockets: 64 });
+  componentTransports.push(t);
+  return new ApiClient(t);
+};
 
 const tSetup = performance.now();
 const sim = new SimNodes(componentClient(), {
@@ -70,7 +133,7 @@ const setupMs = performance.now() - tSetup;
 const rssBeforePods = process.memoryUsage().rss;
 
 // An independent observer: when did each pod first show up bound on a watch?
-const watchTransport = new HttpTransport({ server: server.url, maxSockets: 2 });
+const watchTransport = new HttpTransport({ server: serverUrl, maxSockets: 2 });
 const observer = new ApiClient(watchTransport);
 const createdAt = new Float64Array(PODS);
 const boundAt = new Float64Array(PODS);
@@ -91,12 +154,13 @@ const watching = (async () => {
   }
 })();
 
-const createTransport = new HttpTransport({ server: server.url, maxSockets: CREATORS });
+const createTransport = new HttpTransport({ server: serverUrl, maxSockets: CREATORS });
 const creator = new ApiClient(createTransport).resource(pods, NS);
 let next = 0;
 let createErrors = 0;
 const t0 = performance.now();
 const cpu0 = process.cpuUsage();
+const serverCpu0 = child ? (await ask('stats')).cpuUs : 0;
 await Promise.all(Array.from({ length: CREATORS }, async () => {
   while (next < PODS) {
     const i = next++;
@@ -115,6 +179,8 @@ const timedOut = await Promise.race([
 ]);
 const elapsedMs = lastBound - t0;
 const cpu = process.cpuUsage(cpu0);
+const serverEnd = child ? await ask('stats') : undefined;
+const serverCpuUs = serverEnd ? serverEnd.cpuUs - serverCpu0 : 0;
 const latencies: number[] = [];
 for (let i = 0; i < PODS; i++) if (boundAt[i]) latencies.push(boundAt[i]! - createdAt[i]!);
 
@@ -136,7 +202,13 @@ const result = {
   firstCreateToLastBindMs: round(elapsedMs, 0),
   creationToBinding: summarize(latencies),
   /** CPU time of the whole process (server, scheduler, simulator, clients) per pod: load-independent. */
-  cpuMsPerPod: round((cpu.user + cpu.system) / 1000 / PODS, 3),
+  cpuMsPerPod: round((cpu.user + cpu.system + serverCpuUs) / 1000 / PODS, 3),
+  split: SPLIT,
+  ...(serverEnd && {
+    /** Split runs: the API server process's share of cpuMsPerPod, and its memory. */
+    serverCpuMsPerPod: round(serverCpuUs / 1000 / PODS, 3),
+    serverRssMB: { peak: round(serverEnd.peakRss / 2 ** 20, 1), end: round(serverEnd.rss / 2 ** 20, 1) },
+  }),
   host: { cpus: os.cpus().length, loadavg: os.loadavg().map((x) => round(x, 2)) },
   scheduler: scheduler.stats,
   sim: sim.stats,
@@ -152,8 +224,9 @@ await scheduler.stop();
 await sim.stop();
 createTransport.close();
 watchTransport.close();
-await server.stop();
-await store.close();
+for (const t of componentTransports) t.close();
+if (local) await local.stop();
+if (child) await ask('stop');
 clearInterval(sampler);
-rmSync(dataDir, { recursive: true, force: true });
 process.stdout.write(JSON.stringify(result) + '\n');
+}

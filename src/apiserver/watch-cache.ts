@@ -241,7 +241,8 @@ export class WatchCache {
       this.window.push(ev);
       for (const l of this.listeners) l(ev);
     }
-    if (this.window.length > this.windowSize) {
+    // Trimmed in steps of a whole window, so the shift is amortized over many events.
+    if (this.window.length > 2 * this.windowSize) {
       const dropped = this.window.splice(0, this.window.length - this.windowSize);
       this.windowStart = dropped[dropped.length - 1].rv;
     }

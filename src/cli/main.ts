@@ -41,6 +41,7 @@ interface UpFlags {
   serviceCidr?: string;
   serviceNodePortRange?: string;
   ingress: boolean;
+  dns: boolean;
   ingressHttpPort: number;
   ingressHttpsPort: number;
 }
@@ -112,6 +113,7 @@ async function up(flags: UpFlags): Promise<void> {
       kubelet: flags.kubelet,
       serviceCIDR: flags.serviceCidr,
       serviceNodePortRange: flags.serviceNodePortRange,
+      dns: flags.dns,
       ingress: flags.ingress ? { httpPort: flags.ingressHttpPort, httpsPort: flags.ingressHttpsPort } : undefined,
     });
   } catch (err) {
@@ -168,6 +170,7 @@ function clusterCommand(name: string, description: string): Command {
     .addOption(new Option('--no-scheduler', 'do not run the scheduler'))
     .addOption(new Option('--service-cidr <cidr>', 'ClusterIP range (default: 10.43.0.0/16 with the cri runtime, 127.43.0.0/16 otherwise)'))
     .addOption(new Option('--service-node-port-range <range>', 'NodePort range').default('30000-32767'))
+    .addOption(new Option('--no-dns', 'do not run the cluster DNS server'))
     .addOption(new Option('--no-ingress', 'do not run the built-in ingress controller'))
     .addOption(new Option('--ingress-http-port <n>', 'HTTP port of the ingress controller (0: any free port)').argParser(parsePortOrZero).default(privileged() ? 80 : 8080, privileged() ? '80' : '8080 (80 as root)'))
     .addOption(new Option('--ingress-https-port <n>', 'HTTPS port of the ingress controller (0: any free port)').argParser(parsePortOrZero).default(privileged() ? 443 : 8443, privileged() ? '443' : '8443 (443 as root)'))

@@ -30,6 +30,9 @@ import { certificateControllers } from '../controllers/certificates/index.js';
 import { ControllerManager } from '../controllers/manager.js';
 import { startServiceProxy } from '../proxy/index.js';
 import { startIngressController } from '../ingress/index.js';
+import { startClusterDNS } from '../dns/index.js';
+import { ensureKubeDnsService } from '../dns/kube-dns-service.js';
+import { IpRange } from '../net/ip-range.js';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 
@@ -61,6 +64,8 @@ export interface UpOptions {
   serviceCIDR?: string;
   /** NodePort range (`--service-node-port-range`, default 30000-32767). */
   serviceNodePortRange?: string;
+  /** Run the cluster DNS server (default true). */
+  dns?: boolean;
   /** Run the ingress controller on these ports (0: any free one) of the bind address; none: no ingress. */
   ingress?: { httpPort: number; httpsPort: number };
 }
@@ -91,6 +96,14 @@ export const CLUSTER_CIDR = '10.42.0.0/16';
 
 /** Pod addresses with the process runtime: loopback, one per pod, on the host's network. */
 export const PROCESS_POD_CIDR = '127.42.0.0/16';
+
+export const CLUSTER_DOMAIN = 'cluster.local';
+
+/**
+ * Where the process-mode DNS server listens: the pod range's gateway address, which no pod
+ * gets; the kube-dns Service's ClusterIP forwards to it.
+ */
+export const PROCESS_DNS_ADDRESS = '127.42.0.1';
 
 export const KUBECONFIG_FILE_NAME = 'kubeconfig.yaml';
 export const TLS_DIR_NAME = 'tls';
@@ -136,10 +149,16 @@ export async function runUp(opts: UpOptions): Promise<RunningCluster> {
     );
     undo.push(() => lock.release());
 
+    const serviceCIDR = opts.serviceCIDR ?? (opts.runtime === 'cri' ? '10.43.0.0/16' : '127.43.0.0/16');
+    const serviceRange = serviceRangeOf(serviceCIDR);
+    // As kubeadm and k3s: cluster DNS at the tenth address of the service range.
+    const clusterDNS = serviceRange.ipAt(9);
+
     const tlsDir = join(dataDir, TLS_DIR_NAME);
     const pki: Pki = await step(
       'Preparing certificates',
-      () => ensurePki(tlsDir, { hosts: servingHostsFor(opts.bindAddress) }),
+      // Pods reach the API server at the `kubernetes` Service's ClusterIP, the range's first address.
+      () => ensurePki(tlsDir, { hosts: [...servingHostsFor(opts.bindAddress), serviceRange.ipAt(0)] }),
       (err) => `cannot prepare certificates in ${tlsDir}: ${message(err)}; remove that directory to regenerate them`,
     );
 
@@ -163,7 +182,11 @@ export async function runUp(opts: UpOptions): Promise<RunningCluster> {
       tls: { caPem: pki.caCertPem, certPem: pki.serverCertPem, keyPem: pki.serverKeyPem },
       logger: logger.child({ component: 'apiserver' }),
       // In process and sim mode ClusterIPs are loopback addresses the userspace proxy can bind (DESIGN.md §4).
-      serviceClusterIPRange: opts.serviceCIDR ?? (opts.runtime === 'cri' ? '10.43.0.0/16' : '127.43.0.0/16'),
+      serviceClusterIPRange: serviceCIDR,
+      // Service-account tokens signed with the data dir's key survive restarts; pods get the
+      // kube-api-access volume, as upstream's ServiceAccount admission adds it.
+      serviceAccountKeyPem: pki.serviceAccountKeyPem,
+      serviceAccountAdmission: true,
       serviceNodePortRange: opts.serviceNodePortRange,
     });
     await step(
@@ -274,6 +297,27 @@ export async function runUp(opts: UpOptions): Promise<RunningCluster> {
       }
     }
 
+    // Process-mode pods use the host's resolver, so there the cluster DNS serves the host
+    // (`dig @127.43.0.10 web.default.svc.cluster.local`); cri pods get it in resolv.conf.
+    if (opts.dns !== false && opts.runtime !== 'cri' && opts.runtime !== 'sim') {
+      const endpoint = { address: PROCESS_DNS_ADDRESS, port: process.getuid?.() === 0 ? 53 : 1053 };
+      const dns = await step(
+        `Starting cluster DNS on ${clusterDNS}`,
+        async () => {
+          const server = await startClusterDNS(local('system:kube-dns'), { listen: [endpoint], clusterDomain: CLUSTER_DOMAIN, logger: logger.child({ component: 'dns' }) });
+          try {
+            await ensureKubeDnsService(local('system:kube-dns'), { clusterIP: clusterDNS, endpoint });
+          } catch (err) {
+            await server.stop();
+            throw err;
+          }
+          return server;
+        },
+        (err) => `cannot start cluster DNS on ${endpoint.address}:${endpoint.port}: ${message(err)}; pass --no-dns to run without it`,
+      );
+      undo.push(() => dns.stop());
+    }
+
     let ingressUrls: { url: string }[] | undefined;
     if (opts.ingress) {
       const { httpPort, httpsPort } = opts.ingress;
@@ -346,6 +390,14 @@ export function servingHostsFor(bindAddress: string): string[] {
 export function nodeNameFromHostname(host: string): string {
   const name = host.toLowerCase().replace(/[^a-z0-9.-]/g, '-').replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '');
   return name || 'localhost';
+}
+
+function serviceRangeOf(cidr: string): IpRange {
+  try {
+    return new IpRange(cidr);
+  } catch (err) {
+    throw new UpError(`--service-cidr ${cidr}: ${message(err)}; pass an IPv4 range such as 10.43.0.0/16`);
+  }
 }
 
 function isUnspecified(address: string): boolean {

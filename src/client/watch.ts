@@ -26,13 +26,16 @@ export function decodeWatch<T>(res: StreamResponse): Watch<T> {
       const utf8 = new StringDecoder('utf8');
       try {
         for await (const chunk of res.body) {
-          pending += utf8.write(chunk);
+          const text = pending + utf8.write(chunk);
+          // A chunk often holds many events: parse them in place, keep only the unfinished tail.
+          let start = 0;
           let nl: number;
-          while ((nl = pending.indexOf('\n')) >= 0) {
-            const line = pending.slice(0, nl).trim();
-            pending = pending.slice(nl + 1);
-            if (line) yield JSON.parse(line) as WatchEvent<T>;
+          while ((nl = text.indexOf('\n', start)) >= 0) {
+            const event = parseLine(text, start, nl);
+            start = nl + 1;
+            if (event) yield event as WatchEvent<T>;
           }
+          pending = start === 0 ? text : text.slice(start);
         }
         const last = (pending + utf8.end()).trim();
         if (last) yield JSON.parse(last) as WatchEvent<T>;
@@ -42,4 +45,10 @@ export function decodeWatch<T>(res: StreamResponse): Watch<T> {
       }
     },
   };
+}
+
+/** The event on text[from, to), or undefined for a blank line. */
+function parseLine(text: string, from: number, to: number): unknown {
+  const line = text.slice(from, to);
+  return line.trim() ? JSON.parse(line) : undefined;
 }

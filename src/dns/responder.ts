@@ -62,8 +62,11 @@ export class Responder {
     }
     const limit = viaUdp ? (q.ednsSize ?? CLASSIC_UDP_SIZE) : undefined;
     const name = q.name;
+    if (name === this.zone || name.endsWith(this.dotZone)) {
+      // A label with a dot or a non-printable byte cannot name anything in the cluster.
+      return q.oddName ? this.negative(query, q, RCODE.NXDOMAIN, limit) : this.cluster(query, q, limit);
+    }
     if (!q.oddName) {
-      if (name === this.zone || name.endsWith(this.dotZone)) return this.cluster(query, q, limit);
       if (q.qtype === TYPE.PTR && (name.endsWith('.in-addr.arpa') || name.endsWith('.ip6.arpa'))) {
         const section = this.index.ptr(name);
         if (section) return buildReply(query, q, { rcode: RCODE.NOERROR, authoritative: true, section, udpLimit: limit });

@@ -437,13 +437,6 @@ function writeSoa(out: Buffer, off: number, q: ParsedQuery, soa: NonNullable<Rep
   return off + 20;
 }
 
-/** Replaces the ID of a packet (a copy). */
-export function withId(packet: Buffer, id: number): Buffer {
-  const out = Buffer.from(packet);
-  out.writeUInt16BE(id, 0);
-  return out;
-}
-
 /** Cuts a reply that does not fit the client's UDP size to its question, with TC set. */
 export function truncateForUdp(reply: Buffer, limit: number): Buffer {
   if (reply.length <= limit) return reply;

@@ -203,6 +203,17 @@ describe('cluster DNS answers', () => {
     assert.equal(ask('ext.default.svc.cluster.local', 'SRV').rcode, 'NOERROR');
   });
 
+  it('leaves the CNAME out when the external target cannot be resolved, and gives an IP externalName no record', async () => {
+    const { index, responder, ask } = fixture();
+    const pending = responder.answer(encodeQuery('ext.default.svc.cluster.local', 'A'), false);
+    assert.ok(pending instanceof Promise, 'an external target is looked up upstream');
+    const p = decodeReply((await pending)!);
+    assert.equal(p.rcode, 'NOERROR');
+    assert.equal(p.answers.length, 0, 'as CoreDNS: no upstream answer, no CNAME');
+    index.setService(service('default', 'byip', { type: 'ExternalName', externalName: '192.0.2.1' }));
+    assert.equal(ask('byip.default.svc.cluster.local', 'A').rcode, 'NXDOMAIN');
+  });
+
   it('answers pod names in insecure mode when the namespace exists', () => {
     const { ask } = fixture();
     assert.deepEqual(data(ask('10-42-1-9.default.pod.cluster.local', 'A')), ['10.42.1.9']);

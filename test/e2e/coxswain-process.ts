@@ -33,7 +33,7 @@ export interface FinishedCoxswain {
 /** Runs `coxswain up` to completion (for runs expected to fail at start-up). */
 export function runCoxswainUp(dataDir: string, timeoutMs = 20_000): Promise<FinishedCoxswain> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [COXSWAIN_MAIN, 'up', '--data-dir', dataDir, '--port', '0', '--ingress-http-port', '0', '--ingress-https-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [COXSWAIN_MAIN, 'up', '--data-dir', dataDir, '--port', '0', '--no-dns', '--ingress-http-port', '0', '--ingress-https-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (c) => (stdout += c));
@@ -58,14 +58,16 @@ export interface StartCoxswainOptions {
    * processes for the pods they create).
    */
   kubelet?: boolean;
+  /** Run cluster DNS (default false: it listens on a fixed address, which parallel clusters would share). */
+  dns?: boolean;
 }
 
 /** Starts `coxswain up`; the second argument is a start-up timeout in ms or options. */
 export async function startCoxswain(dataDir: string, options: number | StartCoxswainOptions = {}): Promise<RunningCoxswain> {
-  const { timeoutMs = 30_000, args = [], kubelet = false } = typeof options === 'number' ? { timeoutMs: options } : options;
+  const { timeoutMs = 30_000, args = [], kubelet = false, dns = false } = typeof options === 'number' ? { timeoutMs: options } : options;
   // Clusters of parallel tests would collide on the ingress controller's fixed ports.
   const ingressPorts = args.some((a) => a.startsWith('--ingress') || a === '--no-ingress') ? [] : ['--ingress-http-port', '0', '--ingress-https-port', '0'];
-  const flags = [...(kubelet ? [] : ['--no-kubelet']), ...ingressPorts, ...args];
+  const flags = [...(kubelet ? [] : ['--no-kubelet']), ...(dns ? [] : ['--no-dns']), ...ingressPorts, ...args];
   const child = spawn(process.execPath, [COXSWAIN_MAIN, 'up', '--data-dir', dataDir, '--port', '0', ...flags], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -160,7 +160,8 @@ test('downwardAPI: labels as sorted key="value" lines, name, and a container lim
   assert.equal(await read(path.join(dir, 'mem')), '32');
 });
 
-test('projected: the service-account token (placeholder), ca.crt and namespace at one path', async () => {
+test('projected: the service-account token (from TokenRequest), ca.crt and namespace at one path', async () => {
+  apiObjects.set('/api/v1/namespaces/ns/serviceaccounts/builder/token', { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', status: { token: 'header.claims.sig', expirationTimestamp: new Date(Date.now() + 3607_000).toISOString() } });
   const p = pod({
     serviceAccountName: 'builder',
     containers: [{ name: 'c', image: 'busybox', volumeMounts: [{ name: 'kube-api-access', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true }] }],
@@ -172,7 +173,7 @@ test('projected: the service-account token (placeholder), ca.crt and namespace a
   }, { uid: 'u-proj' });
   const mounted = await vm.mountPod(p);
   const dir = mounted.get('kube-api-access')!.hostPath;
-  assert.match(await read(path.join(dir, 'token')), /^coxswain-placeholder-token:ns:builder:/);
+  assert.equal(await read(path.join(dir, 'token')), 'header.claims.sig');
   assert.equal(await read(path.join(dir, 'ca.crt')), 'CA PEM');
   assert.equal(await read(path.join(dir, 'namespace')), 'ns');
   assert.deepEqual(containerMounts(p.spec!.containers[0]!, mounted, []), [{ containerPath: '/var/run/secrets/kubernetes.io/serviceaccount', hostPath: dir, readonly: true }]);

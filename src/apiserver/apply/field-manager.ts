@@ -118,14 +118,15 @@ function zeroObjectFor(obj: KubeObject): KubeObject {
 
 /** upstream decodeLiveOrNew. */
 function managersForUpdate(old: KubeObject | undefined, updated: KubeObject, subresource: boolean): Managers {
-  if (subresource) return decodeManagedFieldsOrEmpty(managedFieldsOf(old));
+  // The stored object's entries are our own encoding, so unchanged ones can be reused as they are.
+  if (subresource) return decodeManagedFieldsOrEmpty(managedFieldsOf(old), true);
   const sent = isObject(updated.metadata) ? updated.metadata.managedFields : undefined;
   if (isResetManagedFields(sent)) return new Map();
   if (Array.isArray(sent)) {
     const fromRequest = decodeManagedFieldsOrEmpty(sent as ManagedFieldsEntry[]);
     if (fromRequest.size > 0) return fromRequest;
   }
-  return decodeManagedFieldsOrEmpty(managedFieldsOf(old));
+  return decodeManagedFieldsOrEmpty(managedFieldsOf(old), true);
 }
 
 function managedFieldsOf(obj: KubeObject | undefined): ManagedFieldsEntry[] | undefined {

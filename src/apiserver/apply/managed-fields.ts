@@ -24,6 +24,12 @@ export interface ManagerFields {
   readonly subresource: string;
   time?: string;
   set: FieldSet;
+  /**
+   * The stored entry's fieldsV1 and the set decoded from it: while `set` is still that very
+   * set, encoding reuses the stored fieldsV1 (our own canonical encoding) instead of emitting
+   * it again. Sets are never changed in place, only replaced.
+   */
+  stored?: { readonly set: FieldSet; readonly fieldsV1: FieldsV1 };
 }
 
 /** Manager identity → its fields. Keys are upstream's manager identifiers (BuildManagerIdentifier). */
@@ -43,7 +49,7 @@ export function managerIdentifier(m: Pick<ManagerFields, 'manager' | 'operation'
 }
 
 /** Decodes managedFields; throws on entries upstream rejects (the caller decides what that means). */
-export function decodeManagedFields(entries: readonly ManagedFieldsEntry[] | undefined): Managers {
+export function decodeManagedFields(entries: readonly ManagedFieldsEntry[] | undefined, stored = false): Managers {
   const managers: Managers = new Map();
   (entries ?? []).forEach((e, i) => {
     if (e.operation !== 'Apply' && e.operation !== 'Update') throw new Error('operation must be `Apply` or `Update`');
@@ -59,15 +65,16 @@ export function decodeManagedFields(entries: readonly ManagedFieldsEntry[] | und
       time: e.time,
       set: FieldSet.fromFieldsV1(e.fieldsV1 ?? {}),
     };
+    if (stored && e.fieldsV1) m.stored = { set: m.set, fieldsV1: e.fieldsV1 };
     managers.set(managerIdentifier(m), m);
   });
   return managers;
 }
 
 /** Decodes, or yields no managers when the entries are invalid (upstream emptyManagedFieldsOnErr). */
-export function decodeManagedFieldsOrEmpty(entries: readonly ManagedFieldsEntry[] | undefined): Managers {
+export function decodeManagedFieldsOrEmpty(entries: readonly ManagedFieldsEntry[] | undefined, stored = false): Managers {
   try {
-    return decodeManagedFields(entries);
+    return decodeManagedFields(entries, stored);
   } catch {
     return new Map();
   }
@@ -89,7 +96,7 @@ export function encodeManagedFields(managers: Managers): ManagedFieldsEntry[] {
     const e: ManagedFieldsEntry = { manager: m.manager, operation: m.operation, apiVersion: m.apiVersion };
     if (m.time) e.time = m.time;
     e.fieldsType = 'FieldsV1';
-    e.fieldsV1 = m.set.toFieldsV1();
+    e.fieldsV1 = m.stored?.set === m.set ? m.stored.fieldsV1 : m.set.toFieldsV1();
     if (m.subresource) e.subresource = m.subresource;
     return e;
   });

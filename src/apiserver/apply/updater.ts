@@ -71,10 +71,13 @@ export function recordUpdate(oldObj: unknown, newObj: unknown, managers: Manager
   if (opts.stripped) set = set.difference(opts.stripped);
   if (set.empty()) return false;
   const previous = managers.get(actor.id);
+  // Repeated updates of the same fields (status heartbeats) keep the actor's set as it was.
+  const same = previous !== undefined && set.difference(previous.set).empty();
   managers.set(actor.id, {
     manager: actor.manager, operation: actor.operation, apiVersion: actor.apiVersion, subresource: actor.subresource,
     time: previous?.time,
-    set: previous ? set.union(previous.set) : set,
+    set: same ? previous.set : previous ? set.union(previous.set) : set,
+    stored: previous?.stored,
   });
   return true;
 }

@@ -90,11 +90,22 @@ export async function serveWatch(w: WatchRequest): Promise<void> {
     } else {
       objectJson = JSON.stringify('json' in o ? toServedVersion(def, (o as CachedObject).obj) : o);
     }
-    res.write(`{"type":"${type}","object":${objectJson}}\n`);
+    send(`{"type":"${type}","object":${objectJson}}\n`);
+  };
+  // Events of one store commit arrive together: they go out as one write (one chunk, one
+  // syscall) at the end of the current task rather than one write each.
+  let queued: string[] = [];
+  const flushQueued = () => {
+    const lines = queued;
+    queued = [];
+    if (!closed && !res.writableEnded) res.write(lines.length === 1 ? lines[0]! : lines.join(''));
+  };
+  const send = (line: string) => {
+    if (queued.push(line) === 1) queueMicrotask(flushQueued);
   };
   const bookmark = () => {
     const o = { kind: def.kind, apiVersion: apiVersionOf(def), metadata: { resourceVersion: String(Math.max(lastRv, store.cache.rv)) } };
-    res.write(`{"type":"BOOKMARK","object":${JSON.stringify(o)}}\n`);
+    send(`{"type":"BOOKMARK","object":${JSON.stringify(o)}}\n`);
   };
   function deliver(ev: CacheEvent): void {
     const now = matches(ev.object);
@@ -114,7 +125,7 @@ export async function serveWatch(w: WatchRequest): Promise<void> {
   for (const o of initial) write('ADDED', o, o.rv);
   if (sendInitial && w.allowBookmarks) {
     const o = { kind: def.kind, apiVersion: apiVersionOf(def), metadata: { resourceVersion: String(store.cache.rv), annotations: { 'k8s.io/initial-events-end': 'true' } } };
-    res.write(`{"type":"BOOKMARK","object":${JSON.stringify(o)}}\n`);
+    send(`{"type":"BOOKMARK","object":${JSON.stringify(o)}}\n`);
   }
   ready = true;
   for (const ev of pending.splice(0)) deliver(ev);
@@ -123,6 +134,7 @@ export async function serveWatch(w: WatchRequest): Promise<void> {
     const timers: NodeJS.Timeout[] = [];
     const finish = () => {
       if (closed) return;
+      if (queued.length > 0 && !res.writableEnded) flushQueued();
       closed = true;
       unsubscribe();
       for (const t of timers) clearTimeout(t);

@@ -28,6 +28,9 @@ export interface ChannelRequest {
 export function websocketCommandChannels(ws: WebSocket, protocol: string, want: ChannelRequest): CommandChannels {
   const stdin = want.stdin ? new PassThrough() : undefined;
   const resizeListeners: ((size: TerminalSize) => void)[] = [];
+  // The client sends its terminal size as soon as the socket opens, often before the session
+  // (and its listener) exists: the latest size is kept and given to listeners that come later.
+  let lastSize: TerminalSize | undefined;
   const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
   closed.then(() => stdin?.end());
 
@@ -39,7 +42,10 @@ export function websocketCommandChannels(ws: WebSocket, protocol: string, want: 
       if (stdin && !stdin.writableEnded) stdin.write(Buffer.from(payload));
     } else if (channel === RESIZE) {
       const size = parseResize(payload);
-      if (size) for (const l of resizeListeners) l(size);
+      if (size) {
+        lastSize = size;
+        for (const l of resizeListeners) l(size);
+      }
     } else if (channel === CLOSE && protocol === CHANNEL_V5) {
       if (payload[0] === STDIN) stdin?.end();
     }
@@ -50,7 +56,10 @@ export function websocketCommandChannels(ws: WebSocket, protocol: string, want: 
     stdin,
     stdout: want.stdout ? channelWriter(ws, STDOUT) : undefined,
     stderr: want.stderr ? channelWriter(ws, STDERR) : undefined,
-    onResize: (l) => resizeListeners.push(l),
+    onResize: (l) => {
+      resizeListeners.push(l);
+      if (lastSize) l(lastSize);
+    },
     closed,
     finish: (status: ExecStatus) =>
       new Promise<void>((resolve) => {

@@ -1,0 +1,257 @@
+// Issue 7: pod startup on the cri runtime (`coxswain up --runtime cri`, its managed containerd,
+// runc and the CNI bridge), as upstream's SLO defines it (sig-scalability pod_startup_latency:
+// creation to all containers reported started, observed via watch, image pulls excluded —
+// the offline images are imported first and the pods use imagePullPolicy IfNotPresent):
+//  (a) 100 `sleep 600` busybox pods created at once (all create requests in flight together)
+//      on the one node; p50/p99 from each create request being sent to the watch event with
+//      phase Running and every container started. Target here p99 <= 1.5 s (upstream SLO 5 s).
+//  (b) with 50 of them still running, after a settle: RSS of the `coxswain up` process (the
+//      kubelet runs in it, with the API server, scheduler and store) and its CPU use over the
+//      settle window; containerd's and the shims' RSS for context.
+// Needs root and the Debian packages (containerd runc containernetworking-plugins iptables
+// busybox-static). Stops `coxswain up` by PID, then `coxswain reset` removes the interfaces,
+// routes, chains, cgroups and containerd state it created. Prints one JSON object.
+// Run: npx tsc -p . ; node dist/bench/pod-startup-cri.js
+import { readdirSync, readFileSync } from 'node:fs';
+import https from 'node:https';
+import { join } from 'node:path';
+import { BenchClient, cpuSeconds, hostInfo, machineCpuSample, memoryMiB, runConcurrently, startCluster, type BenchCluster } from './cluster.js';
+import { round, summarize } from './stats.js';
+import { installDefaultImages } from '../src/kubelet/runtime/cri/images/install-defaults.js';
+import { managedContainerdPaths } from '../src/kubelet/runtime/cri/containerd-config.js';
+import { managedSnapshotter } from '../src/kubelet/runtime/cri/images/import.js';
+import { runReset } from '../src/cli/reset.js';
+
+const PODS = Number(process.env.POD_STARTUP_PODS ?? 100);
+const CONCURRENCY = Number(process.env.POD_STARTUP_CONCURRENCY ?? PODS);
+const RUNNING_PODS = Number(process.env.POD_STARTUP_RUNNING_PODS ?? 50);
+const SETTLE_MS = Number(process.env.POD_STARTUP_SETTLE_MS ?? 15_000);
+const TIMEOUT_MS = Number(process.env.POD_STARTUP_TIMEOUT_MS ?? 180_000);
+const NAMESPACE = 'default';
+const LABEL = 'bench.coxswain.dev/run=pod-startup-cri';
+const TARGET_P99_MS = 1500;
+const UPSTREAM_SLO_P99_MS = 5000;
+
+interface PodLike {
+  metadata: { name: string };
+  spec?: { containers?: unknown[] };
+  status?: { phase?: string; podIP?: string; containerStatuses?: { started?: boolean; state?: { running?: unknown } }[]; conditions?: { type: string; status: string }[] };
+}
+
+/** A watch over HTTPS whose events are handed over as they arrive (newline-delimited JSON). */
+function watch(cluster: BenchCluster, path: string, onEvent: (type: string, obj: PodLike, at: number) => void): { opened: Promise<void>; close(): void } {
+  let opened!: () => void;
+  const openedPromise = new Promise<void>((r) => (opened = r));
+  const agent = new https.Agent({ keepAlive: false, ca: cluster.credentials.ca, cert: cluster.credentials.cert, key: cluster.credentials.key });
+  const req = https.request({ agent, host: cluster.url.hostname, port: cluster.url.port, method: 'GET', path, headers: { Accept: 'application/json' } }, (res) => {
+    opened();
+    let buffered = '';
+    res.setEncoding('utf8');
+    res.on('data', (chunk: string) => {
+      const at = performance.now();
+      buffered += chunk;
+      let nl: number;
+      while ((nl = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        if (line.trim()) {
+          const e = JSON.parse(line) as { type: string; object: PodLike };
+          onEvent(e.type, e.object, at);
+        }
+      }
+    });
+    res.on('error', () => {});
+  });
+  req.on('error', () => {});
+  req.end();
+  return { opened: openedPromise, close: () => { req.destroy(); agent.destroy(); } };
+}
+
+function podManifest(name: string): object {
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: { name, namespace: NAMESPACE, labels: { 'bench.coxswain.dev/run': 'pod-startup-cri' } },
+    spec: {
+      // Image pulls are outside the SLO: the imported image, not pulled again.
+      containers: [{ name: 'sleep', image: 'busybox', imagePullPolicy: 'IfNotPresent', command: ['sleep', '600'] }],
+      restartPolicy: 'Always',
+      terminationGracePeriodSeconds: 1,
+    },
+  };
+}
+
+/** Upstream's "started" for the SLO: Running, and every container reported started. */
+function allStarted(pod: PodLike): boolean {
+  const statuses = pod.status?.containerStatuses ?? [];
+  return pod.status?.phase === 'Running' && statuses.length === (pod.spec?.containers?.length ?? 1) && statuses.every((c) => c.started === true && c.state?.running !== undefined);
+}
+
+/** Resolves when `done()` holds, checked whenever `poke` is called; rejects after the timeout. */
+function until(done: () => boolean, what: string, timeoutMs = TIMEOUT_MS): { promise: Promise<void>; poke: () => void } {
+  let resolve!: () => void;
+  let reject!: (e: Error) => void;
+  const promise = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
+  const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), timeoutMs);
+  const poke = () => {
+    if (done()) { clearTimeout(timer); resolve(); }
+  };
+  return { promise, poke };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function processExists(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Processes whose command line matches, with their RSS (containerd, its shims). */
+function rssOf(match: RegExp): { count: number; rssMiB: number } {
+  let count = 0;
+  let kib = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      if (!match.test(cmdline)) continue;
+      const status = readFileSync(`/proc/${entry}/status`, 'utf8');
+      kib += Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0);
+      count++;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return { count, rssMiB: round(kib / 1024, 1) };
+}
+
+async function main(): Promise<void> {
+  if (process.getuid?.() !== 0) throw new Error('the cri runtime needs root');
+  // Not pinned by default: containerd, runc, the CNI plugins and the containers are children of
+  // `coxswain up` and would inherit its one-CPU affinity (BENCH_PIN=1 pins anyway).
+  process.env.BENCH_PIN ??= '0';
+  if (process.env.BENCH_PIN === '1') delete process.env.BENCH_PIN;
+  const host = hostInfo();
+  const machine = machineCpuSample();
+  const spawnedAt = performance.now();
+  // All controllers off (bare pods need none); scheduler and kubelet on, on the cri runtime.
+  const cluster = await startCluster({ upArgs: ['--controllers', '', '--log-level', 'warn', '--runtime', 'cri', '--no-ingress'] });
+  const upMs = performance.now() - spawnedAt;
+  const client = new BenchClient(cluster, Math.min(CONCURRENCY, 100));
+  const result: Record<string, unknown> = { benchmark: 'pod-startup-cri', host, runtime: 'cri', datastore: 'sqlite' };
+  let failed = false;
+  try {
+    const paths = managedContainerdPaths(cluster.dataDir);
+    const importStarted = performance.now();
+    await installDefaultImages({ archiveDir: join(cluster.dataDir, 'bench-images'), endpoint: `unix://${paths.socket}`, snapshotter: managedSnapshotter(paths.dir) });
+    result.setup = { upMs: Math.round(upMs), imageImportMs: Math.round(performance.now() - importStarted) };
+
+    const sent = new Map<string, number>();
+    const acked = new Map<string, number>();
+    const started = new Map<string, number>();
+    const bound = new Map<string, number>();
+    const firstKubeletStatus = new Map<string, number>();
+    const live = new Set<string>();
+    let waiter: { poke(): void } | undefined;
+    const podWatch = watch(cluster, `/api/v1/namespaces/${NAMESPACE}/pods?watch=1&labelSelector=${encodeURIComponent(LABEL)}`, (type, pod, at) => {
+      const name = pod.metadata.name;
+      if (type === 'DELETED') live.delete(name);
+      else live.add(name);
+      if ((pod.spec as { nodeName?: string } | undefined)?.nodeName && !bound.has(name)) bound.set(name, at);
+      if (pod.status?.containerStatuses?.length && !firstKubeletStatus.has(name)) firstKubeletStatus.set(name, at);
+      if (allStarted(pod) && !started.has(name)) started.set(name, at);
+      waiter?.poke();
+    });
+    await podWatch.opened;
+    const waitAll = async (names: string[], pred: (n: string) => boolean, what: string) => {
+      const w = until(() => names.every(pred), what);
+      waiter = w;
+      w.poke();
+      await w.promise;
+      waiter = undefined;
+    };
+
+    // (a) PODS pods created at once.
+    const names = Array.from({ length: PODS }, (_, i) => `cri-startup-${i}`);
+    const cpuBefore = cpuSeconds(cluster.pid);
+    const t0 = performance.now();
+    const createSeconds = await runConcurrently(Array.from({ length: Math.min(CONCURRENCY, names.length) }, () => client), names.length, async (c, i) => {
+      const name = names[i]!;
+      sent.set(name, performance.now());
+      await c.expect(201, 'POST', `/api/v1/namespaces/${NAMESPACE}/pods`, podManifest(name));
+      acked.set(name, performance.now());
+    });
+    await waitAll(names, (n) => started.has(n), `${PODS} pods to start`);
+    const allStartedSeconds = (performance.now() - t0) / 1000;
+    const cpuUsed = cpuSeconds(cluster.pid) - cpuBefore;
+    const from = (a: Map<string, number>, b: Map<string, number>) => names.map((n) => b.get(n)! - a.get(n)!);
+    const latency = summarize(from(sent, started));
+    result.podStartup = {
+      pods: PODS,
+      concurrency: CONCURRENCY,
+      latency,
+      createRequest: summarize(from(sent, acked)),
+      // Where the time goes: sent → seen bound (scheduler), bound → started (kubelet + containerd),
+      // sent → the kubelet's first status write (it writes once the sandbox and container ran).
+      sentToBound: summarize(from(sent, bound)),
+      boundToStarted: summarize(from(bound, started)),
+      sentToFirstKubeletStatus: summarize(from(sent, firstKubeletStatus)),
+      minLatencyMs: round(Math.min(...from(sent, started))),
+      createAllSeconds: round(createSeconds, 3),
+      allStartedSeconds: round(allStartedSeconds, 3),
+      coxswainCpuSeconds: round(cpuUsed, 2),
+    };
+
+    // (b) RUNNING_PODS left running: RSS and CPU of `coxswain up` (kubelet included) at rest.
+    const toDelete = names.slice(RUNNING_PODS);
+    await runConcurrently([client], toDelete.length, async (c, i) => {
+      await c.expect(200, 'DELETE', `/api/v1/namespaces/${NAMESPACE}/pods/${toDelete[i]}`);
+    });
+    await waitAll(toDelete, (n) => !live.has(n), 'the extra pods to be deleted');
+    const kept = names.slice(0, RUNNING_PODS);
+    await waitAll(kept, (n) => live.has(n), 'the kept pods');
+    await sleep(SETTLE_MS / 3);
+    const settleCpu0 = cpuSeconds(cluster.pid);
+    const settle0 = performance.now();
+    await sleep(SETTLE_MS);
+    const settleCpu = cpuSeconds(cluster.pid) - settleCpu0;
+    const settleSeconds = (performance.now() - settle0) / 1000;
+    const mem = memoryMiB(cluster.pid);
+    result.running = {
+      pods: RUNNING_PODS,
+      coxswainUp: { ...mem, rssMB: round((mem.rssMiB * 1048576) / 1e6, 1), cpuPercentOfOneCore: round((settleCpu / settleSeconds) * 100, 2), settleSeconds: round(settleSeconds, 1) },
+      containerd: rssOf(/^\S*containerd --config /),
+      shims: rssOf(/containerd-shim/),
+    };
+
+    await client.expect(200, 'DELETE', `/api/v1/namespaces/${NAMESPACE}/pods?labelSelector=${encodeURIComponent(LABEL)}`);
+    await waitAll(kept, (n) => !live.has(n), 'the pods to be deleted');
+    podWatch.close();
+
+    result.targets = {
+      podStartupP99ms: { target: TARGET_P99_MS, upstreamSlo: UPSTREAM_SLO_P99_MS, actual: latency.p99ms, met: latency.p99ms <= TARGET_P99_MS },
+    };
+  } catch (err) {
+    failed = true;
+    result.error = (err as Error).message;
+  } finally {
+    client.close();
+    // Stop by PID, then reset what the cri runtime created, then remove the data dir.
+    process.kill(cluster.pid, 'SIGTERM');
+    const deadline = Date.now() + 60_000;
+    while (processExists(cluster.pid) && Date.now() < deadline) await sleep(100);
+    if (processExists(cluster.pid)) process.kill(cluster.pid, 'SIGKILL');
+    await sleep(100);
+    result.reset = await runReset({ dataDir: cluster.dataDir }).catch((err: unknown) => [`reset failed: ${(err as Error).message}`]);
+    await cluster.stop();
+    result.machine = machine();
+  }
+  process.stdout.write(JSON.stringify(result, null, 2) + '\n');
+  if (failed) process.exitCode = 1;
+}
+
+await main();
