@@ -9,6 +9,7 @@ import http from 'node:http';
 import https from 'node:https';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { Resolver } from 'node:dns/promises';
 import net from 'node:net';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -87,7 +88,7 @@ describe('Services on the process runtime (userspace proxy)', () => {
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'coxswain-svc-'));
     www = join(dir, 'www');
-    cluster = await startCoxswain(join(dir, 'data'), { kubelet: true });
+    cluster = await startCoxswain(join(dir, 'data'), { kubelet: true, dns: true });
     k = kubectl(KUBECTL, cluster.kubeconfigPath, join(dir, 'kube-cache'));
     // Each replica serves its name from a host directory of its own (process-mode pods share
     // the host's file system) and binds its own pod address, so all three share port 8080.
@@ -241,5 +242,46 @@ describe('Services on the process runtime (userspace proxy)', () => {
       timeoutMs: 10_000, accept: (ip) => ip === '127.0.0.1',
     });
     assert.match(await k.ok(['get', 'ingressclass']), /coxswain\s+\S+/);
+  });
+
+  it('resolves Services, headless Services and StatefulSet pods through the kube-dns Service', async () => {
+    // Port 53 of the kube-dns ClusterIP needs root; CI runs as root, so this never skips there.
+    if (process.getuid?.() !== 0 && !process.env['CI']) return;
+    const resolver = new Resolver({ timeout: 2000, tries: 2 });
+    resolver.setServers([await jsonpath(['service', 'kube-dns', '-n', 'kube-system'], '{.spec.clusterIP}')]);
+    assert.equal(await jsonpath(['service', 'kube-dns', '-n', 'kube-system'], '{.spec.clusterIP}'), '127.43.0.10');
+    const clusterIP = await jsonpath(['service', 'web'], '{.spec.clusterIP}');
+    assert.deepEqual(await resolver.resolve4('web.default.svc.cluster.local'), [clusterIP]);
+    assert.deepEqual(await resolver.resolve4('kubernetes.default.svc.cluster.local'), ['127.43.0.1']);
+    await assert.rejects(resolver.resolve4('nothing.default.svc.cluster.local'), { code: 'ENOTFOUND' });
+
+    await apply('web-headless', {
+      apiVersion: 'v1', kind: 'Service', metadata: { name: 'web-headless' },
+      spec: { clusterIP: 'None', selector: { app: 'web' }, ports: [{ name: 'http', port: 8080 }] },
+    });
+    const podIPs = (await jsonpath(['pods', '-l', 'app=web'], '{.items[*].status.podIP}')).split(' ').sort();
+    const headless = await eventually(async () => (await resolver.resolve4('web-headless.default.svc.cluster.local')).sort(), 'headless answers', {
+      timeoutMs: 10_000, accept: (ips) => !!ips && ips.length === 3,
+    });
+    assert.deepEqual(headless, podIPs);
+    const srv = await resolver.resolveSrv('_http._tcp.web-headless.default.svc.cluster.local');
+    assert.equal(srv.length, 3);
+    assert.ok(srv.every((r) => r.port === 8080), JSON.stringify(srv));
+
+    await apply('db', {
+      apiVersion: 'v1', kind: 'Service', metadata: { name: 'db' },
+      spec: { clusterIP: 'None', selector: { app: 'db' }, ports: [{ port: 5432 }] },
+    });
+    await apply('db-sts', {
+      apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'db' },
+      spec: {
+        serviceName: 'db', replicas: 1, selector: { matchLabels: { app: 'db' } },
+        template: { metadata: { labels: { app: 'db' } }, spec: { containers: [{ name: 'db', image: 'busybox', command: ['sleep', '3600'] }] } },
+      },
+    });
+    await k.ok(['rollout', 'status', 'statefulset/db', '--timeout=60s']);
+    const dbIP = await jsonpath(['pod', 'db-0'], '{.status.podIP}');
+    const byName = await eventually(() => resolver.resolve4('db-0.db.default.svc.cluster.local'), 'db-0.db resolves', { timeoutMs: 10_000 });
+    assert.deepEqual(byName, [dbIP]);
   });
 });
