@@ -27,6 +27,7 @@ import { builtinKinds } from '../api/registry.js';
 import { NodeJoin } from '../apiserver/bootstrap-token/node-join.js';
 import { certificateSigningRequestKind, CsrRequesterAdmission } from '../apiserver/bootstrap-token/csr-kind.js';
 import { certificateControllers } from '../controllers/certificates/index.js';
+import { rootCaCertControllers } from '../controllers/rootcacert/index.js';
 import { ControllerManager } from '../controllers/manager.js';
 import { startServiceProxy } from '../proxy/index.js';
 import { startIngressController } from '../ingress/index.js';
@@ -205,7 +206,11 @@ export async function runUp(opts: UpOptions): Promise<RunningCluster> {
       (err) => `cannot prepare the join token: ${message(err)}`);
     undo.push(() => nodeJoin.stop());
     // The CSR signer needs the CA key, which only this process holds (kube-controller-manager's --cluster-signing-*-file).
-    const csrControllers = new ControllerManager({ client: local('system:kube-controller-manager'), factories: certificateControllers(pki), logger: logger.child({ component: 'controller-manager' }) });
+    const csrControllers = new ControllerManager({ client: local('system:kube-controller-manager'), factories: {
+      ...certificateControllers(pki),
+      // Only with the controllers: API-only runs (`--controllers ''`) write nothing on their own.
+      ...(opts.controllers?.length === 0 ? {} : rootCaCertControllers(pki.caCertPem)),
+    }, logger: logger.child({ component: 'controller-manager' }) });
     await csrControllers.start();
     undo.push(() => csrControllers.stop());
     const what = [
