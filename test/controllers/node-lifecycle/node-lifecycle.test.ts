@@ -3,7 +3,8 @@
 // admission defaulted; when it comes back, the taints go.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { nodes, pods } from '../../../src/client/resources.js';
+import { nodes, pods, replicaSets } from '../../../src/client/resources.js';
+import { replicaSetControllers } from '../../../src/controllers/replicaset/index.js';
 import { eventsFor, eventually, simplePod, startCluster, waitBound } from '../../scheduler/integration/cluster.js';
 
 test('a node that stops heartbeating goes Unknown, is tainted, and its pods are evicted; recovery removes the taints', async (t) => {
@@ -64,4 +65,36 @@ test('a node that stops heartbeating goes Unknown, is tainted, and its pods are 
   }, 5000, 'recovered and untainted');
   // Back alive, the node's kubelet finishes the deletions.
   await eventually(async () => (await api.list()).items.every((p) => !onVictim.includes(p.metadata!.name!)), 5000, 'evicted pods gone');
+});
+
+test("a lost node's ReplicaSet pods are evicted after their tolerationSeconds and replaced on the other nodes", async (t) => {
+  const c = await startCluster({
+    sim: { count: 3, leaseRenewIntervalMs: 100 },
+    tolerationSeconds: 1,
+    nodeLifecycle: { nodeMonitorGracePeriodMs: 800, nodeMonitorPeriodMs: 100, evictionRate: 10 },
+    controllers: replicaSetControllers,
+  });
+  t.after(() => c.stop());
+  const api = c.client.resource(pods, 'default');
+  const template = simplePod('unused', {}, { app: 'web' });
+  await c.client.resource(replicaSets, 'default').create({
+    metadata: { name: 'web', namespace: 'default' },
+    spec: { replicas: 6, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: template.spec } },
+  });
+  const running = () => api.list({ labelSelector: 'app=web' }).then((l) => l.items.filter((p) => p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp));
+  const before = await eventually(async () => ((await running()).length === 6 ? running() : undefined), 10_000, 'six replicas running');
+  const victimNode = before[0]!.spec!.nodeName!;
+  const lost = before.filter((p) => p.spec?.nodeName === victimNode).map((p) => p.metadata!.name!);
+
+  c.sim.stopHeartbeat(victimNode);
+  // The lost pods are marked for deletion (their dead kubelet cannot finish it), and the
+  // ReplicaSet, which no longer counts them, creates replacements on the healthy nodes.
+  const after = await eventually(async () => {
+    const now = await running();
+    const replaced = now.length === 6 && now.every((p) => p.spec?.nodeName !== victimNode);
+    return replaced ? now : undefined;
+  }, 15_000, 'six replicas running off the lost node');
+  for (const p of after) assert.ok(!lost.includes(p.metadata!.name!), `${p.metadata!.name} is a replacement`);
+  const stuck = (await api.list({ labelSelector: 'app=web' })).items.filter((p) => lost.includes(p.metadata!.name!));
+  assert.ok(stuck.every((p) => p.metadata?.deletionTimestamp), 'the lost pods are terminating, not running');
 });

@@ -6,7 +6,7 @@ import { ApiServer } from '../../../src/apiserver/server.js';
 import { ApiClient } from '../../../src/client/api-client.js';
 import { HttpTransport } from '../../../src/client/http-transport.js';
 import { events, pods } from '../../../src/client/resources.js';
-import { ControllerManager } from '../../../src/controllers/manager.js';
+import { ControllerManager, type ControllerFactory } from '../../../src/controllers/manager.js';
 import { newNodeLifecycleControllers, type NodeLifecycleOptions } from '../../../src/controllers/node-lifecycle/index.js';
 import { Scheduler, type SchedulerOptions } from '../../../src/scheduler/scheduler.js';
 import { SimNodes, type SimNodesOptions } from '../../../src/sim/sim-nodes.js';
@@ -26,6 +26,8 @@ export interface TestClusterOptions {
   /** false: no scheduler. */
   scheduler?: Partial<Omit<SchedulerOptions, 'client'>> | false;
   nodeLifecycle?: NodeLifecycleOptions;
+  /** More controllers to run beside the node lifecycle ones (e.g. replicaset). */
+  controllers?: Record<string, ControllerFactory>;
   tolerationSeconds?: number;
 }
 
@@ -49,8 +51,9 @@ export async function startCluster(opts: TestClusterOptions = {}): Promise<TestC
     await scheduler.start();
   }
   let manager: ControllerManager | undefined;
-  if (opts.nodeLifecycle) {
-    manager = new ControllerManager({ client, factories: newNodeLifecycleControllers(opts.nodeLifecycle) });
+  if (opts.nodeLifecycle || opts.controllers) {
+    const factories = { ...(opts.nodeLifecycle ? newNodeLifecycleControllers(opts.nodeLifecycle) : {}), ...opts.controllers };
+    manager = new ControllerManager({ client, factories });
     await manager.start();
   }
   return {
