@@ -12,6 +12,7 @@ import { clientFromKubeconfig } from '../client/connect.js';
 import { loadKubeconfigFile } from '../client/kubeconfig.js';
 import { nodes } from '../client/resources.js';
 import { createLogger, type LogLevel } from '../logger.js';
+import { startServiceProxy } from '../proxy/index.js';
 import { startKubelet } from '../kubelet/kubelet.js';
 import { ProcessRuntime } from '../kubelet/runtime/process/index.js';
 import { SimRuntime } from '../kubelet/runtime/sim/index.js';
@@ -116,6 +117,11 @@ export async function runAgent(opts: AgentOptions): Promise<RunningAgent> {
       await kubelet.stop();
       await runtime.stopAll();
     });
+    if (runtimeName === 'process') {
+      // kube-proxy's job on this node: ClusterIPs, NodePorts and load balancer ports.
+      const proxy = await startServiceProxy(client, { mode: 'userspace', nodeName, nodeAddresses: [nodeIP], logger: logger.child({ component: 'proxy' }) });
+      undo.push(() => proxy.stop());
+    }
 
     let stopping: Promise<void> | undefined;
     return { nodeName, kubeconfigPath, stop: () => (stopping ??= undoAll()) };
