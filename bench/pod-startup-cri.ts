@@ -138,8 +138,9 @@ async function main(): Promise<void> {
   const host = hostInfo();
   const machine = machineCpuSample();
   const spawnedAt = performance.now();
-  // All controllers off (bare pods need none); scheduler and kubelet on, on the cri runtime.
-  const cluster = await startCluster({ upArgs: ['--controllers', '', '--log-level', 'warn', '--runtime', 'cri', '--no-ingress'] });
+  // Only the serviceaccount controller (pods are admitted once `default` exists); scheduler and
+  // kubelet on, on the cri runtime.
+  const cluster = await startCluster({ upArgs: ['--controllers', 'serviceaccount', '--log-level', 'warn', '--runtime', 'cri', '--no-ingress'] });
   const upMs = performance.now() - spawnedAt;
   const client = new BenchClient(cluster, Math.min(CONCURRENCY, 100));
   const result: Record<string, unknown> = { benchmark: 'pod-startup-cri', host, runtime: 'cri', datastore: 'sqlite' };
@@ -148,6 +149,11 @@ async function main(): Promise<void> {
     const paths = managedContainerdPaths(cluster.dataDir);
     const importStarted = performance.now();
     await installDefaultImages({ archiveDir: join(cluster.dataDir, 'bench-images'), endpoint: `unix://${paths.socket}`, snapshotter: managedSnapshotter(paths.dir) });
+    const saDeadline = Date.now() + 30_000;
+    while ((await client.request('GET', `/api/v1/namespaces/${NAMESPACE}/serviceaccounts/default`)).status !== 200) {
+      if (Date.now() > saDeadline) throw new Error('no default ServiceAccount after 30 s');
+      await sleep(100);
+    }
     result.setup = { upMs: Math.round(upMs), imageImportMs: Math.round(performance.now() - importStarted) };
 
     const sent = new Map<string, number>();

@@ -157,7 +157,7 @@ async function main(): Promise<void> {
   const machine = machineCpuSample();
   const spawnedAt = performance.now();
   // All controllers off (they are not needed for bare pods); scheduler and kubelet on.
-  const cluster = await startCluster({ upArgs: ['--controllers', '', '--log-level', 'warn'] });
+  const cluster = await startCluster({ upArgs: ['--controllers', 'serviceaccount', '--log-level', 'warn'] });
   const apiReadyMs = performance.now() - spawnedAt;
   const client = new BenchClient(cluster, CONCURRENCY);
   const tracked = new Map<number, ProcId>();

@@ -6,6 +6,7 @@
 // Everything runs in throwaway network namespaces (cx-ipt-bench-*), deleted at the end; no
 // packet is sent. Needs root and iptables. Bounded: BENCH_IPT_CHANGES changes per phase.
 // Run: npx tsc -p . ; node dist/bench/proxy-iptables.js
+import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { Service } from 'kubernetes-types/core/v1.js';
@@ -19,6 +20,7 @@ import { startIptablesProxier, type SyncEvent } from '../src/proxy/iptables/inde
 import { generateRules, type RulesOptions } from '../src/proxy/iptables/rules.js';
 import { buildServicePortStates } from '../src/proxy/iptables/state.js';
 import { MemoryStore } from '../src/store/memory.js';
+import { createLogger } from '../src/logger.js';
 import { Netns, sh } from '../test/proxy/iptables/netns.js';
 import { round, summarize } from './stats.js';
 
@@ -45,10 +47,30 @@ function sliceN(i: number, generation = 0): EndpointSlice {
     kind: 'EndpointSlice',
     metadata: { name: `svc-${i}-abc`, namespace: 'default', labels: { 'kubernetes.io/service-name': `svc-${i}` } },
     addressType: 'IPv4',
-    ports: [{ name: 'http', port: 8080 + (generation % 2), protocol: 'TCP' }],
+    ports: [{ name: 'http', port: 8080 + generation, protocol: 'TCP' }],
     endpoints: [0, 1].map((k) => ({ addresses: [ep(k)], conditions: { ready: true, serving: true, terminating: false }, nodeName: NODE })),
   };
 }
+
+/** Namespaces to delete if the bench is interrupted (they are deleted in `finally` otherwise). */
+const live = new Set<Netns>();
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(sig, () => {
+    for (const ns of live) spawnSync('ip', ['netns', 'del', ns.name]);
+    process.exit(130);
+  });
+}
+async function benchNetns(): Promise<Netns> {
+  const ns = await benchNetns();
+  live.add(ns);
+  return ns;
+}
+async function dropNetns(ns: Netns): Promise<void> {
+  await dropNetns(ns);
+  live.delete(ns);
+}
+
+const progress = (msg: string) => process.stderr.write(`proxy-iptables: ${msg}\n`);
 
 async function natRuleCount(ns: Netns): Promise<number> {
   const save = await ns.exec(['iptables-save', '-t', 'nat']);
@@ -57,7 +79,7 @@ async function natRuleCount(ns: Netns): Promise<number> {
 
 /** Generation and restore times for a full sync at `n` Services, then partial syncs of one changed Service. */
 async function generateAndApply(n: number) {
-  const ns = await Netns.create('bench');
+  const ns = await benchNetns();
   try {
     const applier = new IptablesApplier(ns.prefix);
     await applier.ensureJumps();
@@ -110,13 +132,13 @@ async function generateAndApply(n: number) {
       },
     };
   } finally {
-    await ns.delete();
+    await dropNetns(ns);
   }
 }
 
 /** Event → rules applied through the proxier, at `n` Services with one slice change at a time. */
 async function programmingLatency(n: number) {
-  const ns = await Netns.create('bench');
+  const ns = await benchNetns();
   const store = new MemoryStore();
   const api = new ApiServer({
     store,
@@ -134,6 +156,7 @@ async function programmingLatency(n: number) {
     clusterCIDR: '10.42.0.0/16',
     commandPrefix: ns.prefix,
     minSyncPeriodMs: MIN_SYNC_MS,
+    logger: createLogger('warn'),
     onSynced: (e) => {
       events.push(e);
       onEvent?.();
@@ -150,7 +173,9 @@ async function programmingLatency(n: number) {
       }));
     }
     const createMs = performance.now() - t0;
+    progress(`created ${n} Services in ${Math.round(createMs)} ms; waiting for the rules`);
     await proxy.waitForIdle();
+    progress(`programmed; ${CHANGES} slice changes`);
     const programmedAllMs = performance.now() - t0;
 
     const latencies: number[] = [];
@@ -168,6 +193,7 @@ async function programmingLatency(n: number) {
       const current = await sliceClient.get(`svc-${i}-abc`);
       await sliceClient.update({ ...sliceN(i, c + 1), metadata: current.metadata });
       await applied;
+      progress(`change ${c + 1}/${CHANGES} applied`);
       for (const e of events.slice(seen)) {
         latencies.push(...e.latenciesMs);
         syncMs.push(e.durationMs);
@@ -186,7 +212,7 @@ async function programmingLatency(n: number) {
     await proxy.stop();
     await api.stop();
     await store.close();
-    await ns.delete();
+    await dropNetns(ns);
   }
 }
 

@@ -93,6 +93,8 @@ export class WatchCache {
   /** Keys in order, kept sorted on every add and delete so lists need no sort. */
   private readonly sortedKeys: string[] = [];
   private readonly window: CacheEvent[] = [];
+  /** window[0, windowHead) are already outside the window. */
+  private windowHead = 0;
   /** Events with rv > windowStart are all in `window`. */
   private windowStart = 0;
   private revision = 0;
@@ -205,7 +207,10 @@ export class WatchCache {
     if (fromRv < this.windowStart) {
       throw new GoneError(`too old resource version: ${fromRv} (${this.windowStart})`);
     }
-    for (const ev of this.window) if (ev.rv > fromRv) listener(ev);
+    for (let i = this.windowHead; i < this.window.length; i++) {
+      const ev = this.window[i]!;
+      if (ev.rv > fromRv) listener(ev);
+    }
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
@@ -241,10 +246,16 @@ export class WatchCache {
       this.window.push(ev);
       for (const l of this.listeners) l(ev);
     }
-    // Trimmed in steps of a whole window, so the shift is amortized over many events.
-    if (this.window.length > 2 * this.windowSize) {
-      const dropped = this.window.splice(0, this.window.length - this.windowSize);
-      this.windowStart = dropped[dropped.length - 1].rv;
+    // Events before windowHead are dropped logically at once, physically a window at a time,
+    // so the array shift is amortized over many events.
+    const excess = this.window.length - this.windowHead - this.windowSize;
+    if (excess > 0) {
+      this.windowHead += excess;
+      this.windowStart = this.window[this.windowHead - 1]!.rv;
+      if (this.windowHead >= this.windowSize) {
+        this.window.splice(0, this.windowHead);
+        this.windowHead = 0;
+      }
     }
     this.wakeWaiters();
   }

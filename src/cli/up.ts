@@ -208,8 +208,8 @@ export async function runUp(opts: UpOptions): Promise<RunningCluster> {
     // The CSR signer needs the CA key, which only this process holds (kube-controller-manager's --cluster-signing-*-file).
     const csrControllers = new ControllerManager({ client: local('system:kube-controller-manager'), factories: {
       ...certificateControllers(pki),
-      // Only with the controllers: API-only runs (`--controllers ''`) write nothing on their own.
-      ...(opts.controllers?.length === 0 ? {} : rootCaCertControllers(pki.caCertPem)),
+      // With all controllers (the default) only: runs that pick controllers by name get those alone.
+      ...(opts.controllers === undefined || opts.controllers.includes('*') ? rootCaCertControllers(pki.caCertPem) : {}),
     }, logger: logger.child({ component: 'controller-manager' }) });
     await csrControllers.start();
     undo.push(() => csrControllers.stop());

@@ -22,8 +22,10 @@ import {
 } from '@kubernetes/client-node';
 import { isListening, processExists, startCoxswain, type RunningCoxswain } from './coxswain-process.js';
 
-// These stories check the API itself: no controllers or scheduler act on what they create.
-const API_ONLY = { args: ['--controllers', '', '--no-scheduler'] };
+// These stories check the API itself: no controllers or scheduler act on what they create,
+// except that namespaces get their `default` ServiceAccount, without which the ServiceAccount
+// admission refuses pods (as upstream).
+const API_ONLY = { args: ['--controllers', 'serviceaccount', '--no-scheduler'] };
 
 /** As the API server's watch cache (watch-cache.ts): events retained per resource. */
 const WATCH_CACHE_WINDOW = 4096;

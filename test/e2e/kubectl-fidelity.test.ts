@@ -11,8 +11,10 @@ import { processExists, startCoxswain, type RunningCoxswain } from './coxswain-p
 import { kubectl, type Kubectl } from './kubectl-runner.js';
 import { tableFixtures } from './table-fixtures.js';
 
-// These stories check the API itself: no controllers or scheduler act on what they create.
-const API_ONLY = { args: ['--controllers', '', '--no-scheduler'] };
+// These stories check the API itself: no controllers or scheduler act on what they create,
+// except that namespaces get their `default` ServiceAccount, without which the ServiceAccount
+// admission refuses pods (as upstream).
+const API_ONLY = { args: ['--controllers', 'serviceaccount', '--no-scheduler'] };
 
 const KUBECTL_VERSIONS = [
   { version: '1.27', binary: '/usr/lib/google-cloud-sdk/bin/kubectl.1.27' },

@@ -10,8 +10,10 @@ import { isListening, processExists, runCoxswainUp, startCoxswain, type RunningC
 import { kubectl, type Kubectl } from './kubectl-runner.js';
 import { everydayManifests, type Manifest } from './manifests.js';
 
-// These stories check the API itself: no controllers or scheduler act on what they create.
-const API_ONLY = { args: ['--controllers', '', '--no-scheduler'] };
+// These stories check the API itself: no controllers or scheduler act on what they create,
+// except that namespaces get their `default` ServiceAccount, without which the ServiceAccount
+// admission refuses pods (as upstream).
+const API_ONLY = { args: ['--controllers', 'serviceaccount', '--no-scheduler'] };
 
 const KUBECTL_VERSIONS = [
   { version: '1.27', binary: '/usr/lib/google-cloud-sdk/bin/kubectl.1.27' },

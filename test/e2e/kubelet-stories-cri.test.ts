@@ -22,11 +22,17 @@ defineKubeletStories('cri', (ctx) => {
       await eventually(`${pod} Running`, async () => ((await podField(k, pod, '{.status.phase}')) === 'Running' ? true : undefined), 30_000);
     }
     assert.equal(await podField(k, 'always', '{.spec.containers[0].imagePullPolicy}'), 'Always');
-    const always = await events(k, 'always');
-    assert.ok(always.some((e) => e.reason === 'Pulling' && e.message === 'Pulling image "busybox"'), JSON.stringify(always));
-    assert.ok(always.some((e) => e.reason === 'Pulled' && /^Successfully pulled image "busybox" in [\d.]+m?s \([\d.]+m?s including waiting\)\. Image size: [1-9]\d* bytes\.$/.test(e.message)), JSON.stringify(always));
-    const present = await events(k, 'present');
-    assert.ok(present.some((e) => e.reason === 'Pulled' && e.message === 'Container image "busybox" already present on machine'), JSON.stringify(present));
+    // Events reach the API a little after the status (the recorder batches them).
+    const pulledLocally = /^Successfully pulled image "busybox" in [\d.]+m?s \([\d.]+m?s including waiting\)\. Image size: [1-9]\d* bytes\.$/;
+    let always: { reason: string; message: string }[] = [];
+    let present: { reason: string; message: string }[] = [];
+    await eventually('the image events', async () => {
+      [always, present] = await Promise.all([events(k, 'always'), events(k, 'present')]);
+      const ok = always.some((e) => e.reason === 'Pulling' && e.message === 'Pulling image "busybox"')
+        && always.some((e) => e.reason === 'Pulled' && pulledLocally.test(e.message))
+        && present.some((e) => e.reason === 'Pulled' && e.message === 'Container image "busybox" already present on machine');
+      return ok ? true : undefined;
+    }, 20_000).catch((err: Error) => assert.fail(`${err.message}: ${JSON.stringify({ always, present })}`));
     assert.ok(!present.some((e) => e.reason === 'Pulling'), 'IfNotPresent does not pull');
     // The status names the image the runtime resolved.
     assert.match(await podField(k, 'present', '{.status.containerStatuses[0].imageID}'), /sha256:[0-9a-f]{64}/);
@@ -41,19 +47,28 @@ defineKubeletStories('cri', (ctx) => {
       return r === 'ErrImagePull' || r === 'ImagePullBackOff' ? r : undefined;
     }, 30_000);
     assert.ok(first);
-    const line = await eventually('ImagePullBackOff in kubectl get', async () => {
-      const out = await k.ok(['get', 'pod', 'nopull', '--no-headers']);
-      return /0\/1\s+ImagePullBackOff\s+0/.test(out) ? out : undefined;
+    // The status alternates as upstream's: ErrImagePull at each attempt, ImagePullBackOff in
+    // between; reason and message are read together.
+    const waiting = await eventually('ImagePullBackOff', async () => {
+      const v = await podField(k, 'nopull', '{.status.containerStatuses[0].state.waiting.reason}|{.status.containerStatuses[0].state.waiting.message}');
+      return v.startsWith('ImagePullBackOff|') ? v : undefined;
     }, 30_000);
-    assert.match(line, /^nopull\s/);
-    assert.equal(await podField(k, 'nopull', '{.status.containerStatuses[0].state.waiting.message}'), `Back-off pulling image "${image}"`);
-    const ev = await events(k, 'nopull');
-    const find = (reason: string, re: RegExp) => ev.some((e) => e.reason === reason && re.test(e.message));
-    assert.ok(find('Pulling', /^Pulling image "127\.0\.0\.1:1\/none:1"$/), JSON.stringify(ev));
-    assert.ok(find('Failed', /^Failed to pull image "127\.0\.0\.1:1\/none:1": rpc error: code = \w+ desc = /), JSON.stringify(ev));
-    assert.ok(find('Failed', /^Error: ErrImagePull$/), JSON.stringify(ev));
-    assert.ok(find('BackOff', /^Back-off pulling image "127\.0\.0\.1:1\/none:1"$/), JSON.stringify(ev));
-    assert.ok(find('Failed', /^Error: ImagePullBackOff$/), JSON.stringify(ev));
+    assert.equal(waiting, `ImagePullBackOff|Back-off pulling image "${image}"`);
+    const line = await k.ok(['get', 'pod', 'nopull', '--no-headers']);
+    assert.match(line, /^nopull\s+0\/1\s+(ImagePullBackOff|ErrImagePull)\s+0\s/);
+    // Events reach the API a little after the status (the recorder batches them).
+    const wanted: [string, RegExp][] = [
+      ['Pulling', /^Pulling image "127\.0\.0\.1:1\/none:1"$/],
+      ['Failed', /^Failed to pull image "127\.0\.0\.1:1\/none:1": rpc error: code = \w+ desc = /],
+      ['Failed', /^Error: ErrImagePull$/],
+      ['BackOff', /^Back-off pulling image "127\.0\.0\.1:1\/none:1"$/],
+      ['Failed', /^Error: ImagePullBackOff$/],
+    ];
+    let ev: { reason: string; message: string }[] = [];
+    await eventually('the image events', async () => {
+      ev = await events(k, 'nopull');
+      return wanted.every(([reason, re]) => ev.some((e) => e.reason === reason && re.test(e.message))) ? true : undefined;
+    }, 20_000).catch((err: Error) => assert.fail(`${err.message}: ${JSON.stringify(ev)}`));
   });
 
   it('shows ErrImageNeverPull for a missing image with pull policy Never', async () => {

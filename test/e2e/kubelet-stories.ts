@@ -115,7 +115,8 @@ export async function startStoryCluster(runtime: StoryRuntime, prefix: string): 
     release = await acquireCriHostLock();
   }
   // No ingress: its ports 80/443 are the host's, and these stories do not need it.
-  const args = ['--controllers', 'replicaset,deployment,garbagecollector', '--no-ingress', ...(runtime === 'cri' ? ['--runtime', 'cri'] : [])];
+  // serviceaccount: pods are admitted once their namespace's `default` ServiceAccount exists.
+  const args = ['--controllers', 'replicaset,deployment,garbagecollector,serviceaccount', '--no-ingress', ...(runtime === 'cri' ? ['--runtime', 'cri'] : [])];
   let cluster: RunningCoxswain;
   try {
     cluster = await startCoxswain(dataDir, { kubelet: true, args, timeoutMs: runtime === 'cri' ? 90_000 : 30_000 });
@@ -130,6 +131,7 @@ export async function startStoryCluster(runtime: StoryRuntime, prefix: string): 
   }
   const k = kubectl(KUBECTL, cluster.kubeconfigPath, join(tmp, 'cache-133'));
   const k127 = kubectl(KUBECTL_127, cluster.kubeconfigPath, join(tmp, 'cache-127'));
+  await eventually('the default ServiceAccount', async () => ((await k.run(['get', 'serviceaccount', 'default'])).code === 0 ? true : undefined), 15_000);
   return {
     tmp,
     cluster,
@@ -150,8 +152,14 @@ export async function startStoryCluster(runtime: StoryRuntime, prefix: string): 
 function webContainer(runtime: StoryRuntime, port: number) {
   const readinessProbe = { httpGet: { path: '/', port }, periodSeconds: 1 };
   if (runtime === 'process') {
-    // Sleep first so that the probe has something to wait for.
-    return { name: 'web', image: 'python:3', command: ['sh', '-c', `sleep 1; exec python3 -m http.server ${port} --bind 127.0.0.1`], ports: [{ containerPort: port }], readinessProbe };
+    // Sleep first so that the probe has something to wait for. The server binds the pod's own
+    // loopback address, where the kubelet probes it.
+    return {
+      name: 'web', image: 'python:3',
+      command: ['sh', '-c', `sleep 1; exec python3 -m http.server ${port} --bind $(MY_POD_IP)`],
+      env: [{ name: 'MY_POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } }],
+      ports: [{ containerPort: port }], readinessProbe,
+    };
   }
   return {
     name: 'web', image: 'busybox',
@@ -243,7 +251,11 @@ export function defineKubeletStories(runtime: StoryRuntime, extra?: (ctx: () => 
       // rollout status returned only once the pod was Ready, and it is.
       const podReady = await k.ok(['get', 'pods', '-l', 'app=web', '-o', 'jsonpath={.items[0].status.conditions[?(@.type=="Ready")].status}']);
       assert.equal(podReady, 'True');
-      if (runtime === 'process') assert.equal((await httpGet(`http://127.0.0.1:${port}/`)).status, 200);
+      if (runtime === 'process') {
+        const podIP = await k.ok(['get', 'pods', '-l', 'app=web', '-o', 'jsonpath={.items[0].status.podIP}']);
+        assert.match(podIP, /^127\./, 'process pods have a loopback address');
+        assert.equal((await httpGet(`http://${podIP}:${port}/`)).status, 200);
+      }
 
       // kubectl 1.33 tunnels port-forward over WebSocket, 1.27 uses SPDY.
       for (const binary of [KUBECTL, KUBECTL_127]) {

@@ -95,6 +95,57 @@ describe('SqliteStore', () => {
     assert.equal(clock.callbacks.length, 0, 'close stops the compaction timer');
   });
 
+  it('commits writes of one turn together: consecutive revisions, a failed precondition leaves its neighbours alone', async () => {
+    const store = new SqliteStore(freshPath());
+    try {
+      const seen: { type: string; key: string; rev: number }[] = [];
+      await store.watch('/registry/', 0, (evs) => {
+        for (const e of evs) seen.push({ type: e.type, key: e.kv.key, rev: e.kv.modRevision });
+      });
+      const base = await store.currentRevision();
+      // All issued in one turn of the event loop: one group commit.
+      const results = await Promise.allSettled([
+        store.create('/registry/pods/default/a', 'a1'),
+        store.create('/registry/pods/default/a', 'again'),
+        store.create('/registry/pods/default/b', 'b1'),
+        store.update('/registry/pods/default/b', 'b2', base + 2),
+        store.update('/registry/pods/default/b', 'stale', base + 2),
+        store.delete('/registry/pods/default/a'),
+      ]);
+      assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+      const revs = results.map((r) => (r.status === 'fulfilled' ? r.value.modRevision : undefined));
+      assert.deepEqual(revs, [base + 1, undefined, base + 2, base + 3, undefined, base + 4]);
+      assert.equal((results[1] as PromiseRejectedResult).reason.name, 'KeyExistsError');
+      assert.equal((results[4] as PromiseRejectedResult).reason.name, 'RevisionMismatchError');
+      assert.equal((await store.get('/registry/pods/default/b'))?.value, 'b2');
+      assert.equal(await store.get('/registry/pods/default/a'), undefined);
+      assert.equal(await store.currentRevision(), base + 4);
+      await new Promise((r) => setImmediate(r));
+      assert.deepEqual(seen, [
+        { type: 'put', key: '/registry/pods/default/a', rev: base + 1 },
+        { type: 'put', key: '/registry/pods/default/b', rev: base + 2 },
+        { type: 'put', key: '/registry/pods/default/b', rev: base + 3 },
+        { type: 'delete', key: '/registry/pods/default/a', rev: base + 4 },
+      ]);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('commits writes still pending when it is closed', async () => {
+    const path = freshPath();
+    const store = new SqliteStore(path);
+    const pending = store.create('/registry/pods/default/late', 'v');
+    await store.close();
+    assert.equal((await pending).modRevision, 1);
+    const reopened = new SqliteStore(path);
+    try {
+      assert.equal((await reopened.get('/registry/pods/default/late'))?.value, 'v');
+    } finally {
+      await reopened.close();
+    }
+  });
+
   it('ends open watches with an error on close', async () => {
     const store = new SqliteStore(freshPath());
     const errors: Error[] = [];

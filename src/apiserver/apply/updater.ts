@@ -32,11 +32,31 @@ function excludeIgnored(c: Comparison, ignored: FieldSet | undefined): Compariso
 }
 
 /**
+ * Top-level fields the endpoint ignores as a whole (status on the main resource, spec on the
+ * status subresource): everything below them would be excluded from the comparison anyway,
+ * so they are not compared at all.
+ */
+function ignoredTopLevelFields(ignored: FieldSet | undefined): string[] {
+  if (!ignored) return [];
+  const out: string[] = [];
+  for (const pe of ignored.entries().members) if ('field' in pe) out.push(pe.field);
+  return out;
+}
+
+function withoutFields(obj: unknown, fields: string[]): unknown {
+  if (fields.length === 0 || typeof obj !== 'object' || obj === null || Array.isArray(obj)) return obj;
+  const copy: Record<string, unknown> = { ...(obj as Record<string, unknown>) };
+  for (const f of fields) delete copy[f];
+  return copy;
+}
+
+/**
  * upstream Updater.update: the comparison of old and new; other managers lose what changed
  * (or conflict, without force) and what was removed; emptied managers are dropped.
  */
 function reassign(oldObj: unknown, newObj: unknown, managers: Managers, actor: string, force: boolean, opts: UpdaterOptions): Comparison {
-  const compare = excludeIgnored(compareObjects(oldObj, newObj, opts.type), opts.ignored);
+  const skipped = ignoredTopLevelFields(opts.ignored);
+  const compare = excludeIgnored(compareObjects(withoutFields(oldObj, skipped), withoutFields(newObj, skipped), opts.type), opts.ignored);
   const changed = compare.modified.union(compare.added);
   const conflicts: ManagerConflict[] = [];
   for (const [id, m] of managers) {
