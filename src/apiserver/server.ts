@@ -15,6 +15,7 @@ import { AdmissionChain, type AdmissionPlugin } from './admission/types.js';
 import { NamespaceLifecycle } from './admission/namespace-lifecycle.js';
 import { DefaultTolerationSeconds } from './admission/default-tolerations.js';
 import { PriorityAdmission } from './admission/priority.js';
+import { DefaultIngressClass } from './admission/default-ingress-class.js';
 import { ServiceAllocation } from './admission/service-allocation.js';
 import { KubernetesServiceController } from './kubernetes-service.js';
 import { ServiceAccountAdmission } from './admission/service-account.js';
@@ -130,6 +131,7 @@ export class ApiServer {
       ...(opts.serviceAccountAdmission ? [new ServiceAccountAdmission(this.resources)] : []),
       new DefaultTolerationSeconds(opts.defaultTolerationSeconds, opts.defaultTolerationSeconds),
       new PriorityAdmission(this.resources),
+      new DefaultIngressClass(this.resources),
       ...(opts.extraAdmission ?? []),
       this.serviceAllocation,
     ]);
