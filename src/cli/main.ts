@@ -127,7 +127,7 @@ async function up(flags: UpFlags): Promise<void> {
       '',
       `Coxswain is running. API server: ${cluster.url}`,
       `Kubeconfig: ${cluster.kubeconfigPath}`,
-      ...(cluster.ingress ? [`Ingress: ${cluster.ingress.map((a) => a.url).join(', ')}`] : []),
+      ...(cluster.ingress?.length ? [`Ingress: ${cluster.ingress.map((a) => a.url).join(', ')}`] : []),
       '',
       'To use it from this shell:',
       `  export KUBECONFIG=${cluster.kubeconfigPath}`,
