@@ -1,7 +1,7 @@
 // Serves a container's log from its CRI-format file with the PodLogOptions upstream's
 // kubelet honours (kuberuntime/logs.ReadLogs): tailLines, sinceTime/sinceSeconds, timestamps,
 // limitBytes and follow (keep reading while the container runs).
-import { open, type FileHandle } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import { watch } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { parseCriLogLine, parseRfc3339Nanos, rfc3339NanoOut } from './cri-log.js';
@@ -62,7 +62,7 @@ const CHUNK = 64 * 1024;
 
 /** Writes the log at `path` to `out` as `opts` asks; resolves when done (the caller ends `out`). */
 export async function streamContainerLog(path: string, opts: LogOptions, out: Writable, ctx: LogStreamContext): Promise<void> {
-  const fh = await open(path, 'r');
+  let fh = await open(path, 'r');
   try {
     let pos = opts.tailLines === undefined ? 0 : await tailStart(fh, opts.tailLines);
     let pending = Buffer.alloc(0);
@@ -88,6 +88,14 @@ export async function streamContainerLog(path: string, opts: LogOptions, out: Wr
         continue;
       }
       if (!opts.follow) return;
+      // The log was rotated (renamed, a new file at the path, see src/kubelet/logs/): what the
+      // old file held has been read, so carry on in the new one, as upstream's reader does.
+      const next = await reopenIfRotated(path, fh);
+      if (next) {
+        fh = next;
+        pos = 0;
+        continue;
+      }
       // As upstream: at the end of the file, follow stops once the container has stopped
       // (after one more read, so nothing written before the stop is lost).
       if (sawStopped) return;
@@ -161,6 +169,15 @@ async function write(out: Writable, data: Buffer, signal: AbortSignal): Promise<
     out.once('close', done);
     signal.addEventListener('abort', done, { once: true });
   });
+}
+
+/** A handle on the file now at `path` when it is not the one `fh` reads (the old one is closed). */
+async function reopenIfRotated(path: string, fh: FileHandle): Promise<FileHandle | undefined> {
+  const [current, now] = await Promise.all([fh.stat(), stat(path).catch(() => undefined)]);
+  if (!now || (now.ino === current.ino && now.dev === current.dev)) return undefined;
+  const next = await open(path, 'r').catch(() => undefined);
+  if (next) await fh.close();
+  return next;
 }
 
 /** Resolves when the file changes, after `pollMs`, or on abort, whichever comes first. */
