@@ -21,6 +21,7 @@ import { installDefaultImages } from '../src/kubelet/runtime/cri/images/install-
 import { managedContainerdPaths } from '../src/kubelet/runtime/cri/containerd-config.js';
 import { managedSnapshotter } from '../src/kubelet/runtime/cri/images/import.js';
 import { runReset } from '../src/cli/reset.js';
+import { acquireCriHostLock } from '../test/e2e/cri-host-lock.js';
 
 const PODS = Number(process.env.POD_STARTUP_PODS ?? 100);
 const CONCURRENCY = Number(process.env.POD_STARTUP_CONCURRENCY ?? PODS);
@@ -135,6 +136,8 @@ async function main(): Promise<void> {
   // `coxswain up` and would inherit its one-CPU affinity (BENCH_PIN=1 pins anyway).
   process.env.BENCH_PIN ??= '0';
   if (process.env.BENCH_PIN === '1') delete process.env.BENCH_PIN;
+  // The cri e2e suites share the host's bridge, routes and cgroups: one at a time.
+  const releaseHostLock = await acquireCriHostLock();
   const host = hostInfo();
   const machine = machineCpuSample();
   const spawnedAt = performance.now();
@@ -254,6 +257,7 @@ async function main(): Promise<void> {
     await sleep(100);
     result.reset = await runReset({ dataDir: cluster.dataDir }).catch((err: unknown) => [`reset failed: ${(err as Error).message}`]);
     await cluster.stop();
+    await releaseHostLock();
     result.machine = machine();
   }
   process.stdout.write(JSON.stringify(result, null, 2) + '\n');

@@ -13,6 +13,14 @@ export type Subresource =
   | 'status' | 'scale' | 'binding' | 'log' | 'exec' | 'attach' | 'portforward'
   | 'eviction' | 'token' | 'proxy' | 'ephemeralcontainers' | 'approval' | 'finalize';
 
+/** Who makes a request, as a kind's strategy sees it (upstream user.Info). */
+export interface RequestUser {
+  name: string;
+  groups: string[];
+  uid?: string;
+  extra?: Record<string, string[]>;
+}
+
 export interface PrinterColumn {
   name: string;
   type: string;
@@ -53,8 +61,15 @@ export interface KindDef {
   applyDefaults?(obj: KubeObject): void;
   /** Validates an object for create. Return field errors (empty when valid). */
   validate?(obj: KubeObject): FieldError[];
-  /** Validates an update (e.g. immutable fields); `validate` runs too. */
-  validateUpdate?(obj: KubeObject, old: KubeObject): FieldError[];
+  /**
+   * Validates an update (e.g. immutable fields); `validate` runs too. `subresource` is the
+   * path the update came through ('' for the main resource, 'status', 'approval', …).
+   */
+  validateUpdate?(obj: KubeObject, old: KubeObject, subresource?: string): FieldError[];
+  /** Kind-specific create strategy, after the generic one (upstream PrepareForCreate, which sees the requester). */
+  prepareForCreate?(obj: KubeObject, user: RequestUser): void;
+  /** Kind-specific update strategy, after the generic one; `subresource` as for validateUpdate. */
+  prepareForUpdate?(obj: KubeObject, old: KubeObject, subresource: string): void;
   /** Server-side table columns (issue 3 fills these in). */
   printerColumns?: PrinterColumn[];
 }

@@ -4,6 +4,7 @@ import { apiextensionsKinds } from './groups/apiextensions.js';
 import { appsKinds } from './groups/apps.js';
 import { autoscalingKinds } from './groups/autoscaling.js';
 import { batchKinds } from './groups/batch.js';
+import { certificatesKinds } from './groups/certificates.js';
 import { clusterKinds } from './groups/cluster.js';
 import { coreKinds } from './groups/core.js';
 import { eventsKinds } from './groups/events.js';
@@ -18,6 +19,7 @@ export const builtinKinds: KindDef[] = [
   ...eventsKinds,
   ...clusterKinds,
   ...apiextensionsKinds,
+  ...certificatesKinds,
 ];
 
 /** group → preferred version, as discovery reports it ('' is the core group). */
@@ -37,6 +39,7 @@ export const groupPreferredVersions: Record<string, string> = {
   'authorization.k8s.io': 'v1',
   'authentication.k8s.io': 'v1',
   'apiextensions.k8s.io': 'v1',
+  'certificates.k8s.io': 'v1',
 };
 
 const byResource = new Map(builtinKinds.map((d) => [`${d.group}/${d.version}/${d.resource}`, d]));

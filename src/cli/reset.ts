@@ -1,7 +1,8 @@
 // `coxswain reset`: removes what the cri runtime created on this machine for a data dir —
 // the pods (through CRI, so the CNI plugins release addresses and iptables rules), leftover
 // CNI chains of our network, the dummy and bridge interfaces with their routes, the pods'
-// cgroups, containerd's state under the data dir — and restores ip_forward. The cluster's
+// cgroups, containerd's state under the data dir, the service proxy's KUBE-* chains (as
+// `kube-proxy --cleanup`) — and restores ip_forward. The cluster's
 // own state (store, certificates, kubeconfig) stays. It refuses while `coxswain up` runs.
 import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
@@ -21,6 +22,7 @@ import { hostNet } from '../kubelet/runtime/cri/network/host-commands.js';
 import { removeCniRules } from '../kubelet/runtime/cri/network/cni-iptables.js';
 import { readPodNetworkState, tearDownPodNetwork } from '../kubelet/runtime/cri/network/pod-network.js';
 import { CNI_NETWORK_NAME } from '../kubelet/runtime/cri/network/cni-config.js';
+import { cleanupIptablesRules } from '../proxy/iptables/index.js';
 
 const run = promisify(execFile);
 
@@ -79,6 +81,10 @@ export async function runReset(opts: ResetOptions): Promise<string[]> {
     if (networkState || existsSync(paths.config)) {
       const networkName = networkState?.networkName ?? CNI_NETWORK_NAME;
       for (const chain of await removeCniRules(net, networkName)) note(`iptables chain ${chain}`);
+      // The iptables proxier runs only next to the cri runtime; its rules stay after it stops, as kube-proxy's.
+      const proxyRules = await cleanupIptablesRules();
+      if (proxyRules.deletedChains) note(`${proxyRules.deletedChains} service proxy iptables chain(s)`);
+      for (const err of proxyRules.errors) logger.warn('removing service proxy rules', { err });
       for (const what of await tearDownPodNetwork(dataDir, net)) note(what);
       const cgroups = await removeAllPodCgroups(DEFAULT_CGROUP_ROOT);
       if (cgroups) note(`${cgroups} cgroup(s) under ${DEFAULT_CGROUP_ROOT}`);

@@ -23,9 +23,7 @@ import { StreamingServer } from '../kubelet/streaming/server.js';
 import { RuntimeStreamingBackend } from '../kubelet/runtime-streaming-backend.js';
 import { silentProgress, type Progress } from './progress.js';
 import { ClientCertAuthenticator, UnionAuthenticator } from '../apiserver/authn.js';
-import { builtinKinds } from '../api/registry.js';
 import { NodeJoin } from '../apiserver/bootstrap-token/node-join.js';
-import { certificateSigningRequestKind, CsrRequesterAdmission } from '../apiserver/bootstrap-token/csr-kind.js';
 import { certificateControllers } from '../controllers/certificates/index.js';
 import { rootCaCertControllers } from '../controllers/rootcacert/index.js';
 import { ControllerManager } from '../controllers/manager.js';
@@ -34,6 +32,7 @@ import { startIngressController } from '../ingress/index.js';
 import { startClusterDNS } from '../dns/index.js';
 import { ensureKubeDnsService } from '../dns/kube-dns-service.js';
 import { IpRange } from '../net/ip-range.js';
+import { NODE_DNS_ADDRESS } from '../kubelet/runtime/cri/network/pod-network.js';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 
@@ -142,6 +141,21 @@ export async function runUp(opts: UpOptions): Promise<RunningCluster> {
     }
   };
 
+  /**
+   * A step whose address may be taken (another cluster on this machine, a web server on port
+   * 80): the cluster starts without it, and the line says why and what to do.
+   */
+  const optionalStep = async <T>(text: string, run: () => Promise<T>, explain: (err: unknown) => string): Promise<T | undefined> => {
+    try {
+      return await step(text, run, explain);
+    } catch (err) {
+      const code = ((err as Error).cause as NodeJS.ErrnoException | undefined)?.code;
+      if (code !== 'EADDRINUSE' && code !== 'EACCES') throw err;
+      progress.fail(`${text}: skipped — ${(err as Error).message}`);
+      return undefined;
+    }
+  };
+
   try {
     const lock = await step(`Locking data dir ${dataDir}`, () => lockDataDir(dataDir), (err) =>
       err instanceof DataDirLockedError
@@ -176,8 +190,6 @@ export async function runUp(opts: UpOptions): Promise<RunningCluster> {
     const server = new ApiServer({
       store,
       authenticator: new UnionAuthenticator([new ClientCertAuthenticator(), ...nodeJoin.authenticators]),
-      kinds: [...builtinKinds, certificateSigningRequestKind],
-      extraAdmission: [new CsrRequesterAdmission()],
       bindAddress: opts.bindAddress,
       port: opts.port,
       tls: { caPem: pki.caCertPem, certPem: pki.serverCertPem, keyPem: pki.serverKeyPem },
@@ -272,6 +284,9 @@ export async function runUp(opts: UpOptions): Promise<RunningCluster> {
           nodeName, runtime, rootDir: join(dataDir, 'kubelet'), caCertPem: pki.caCertPem,
           // Process-mode pods share the host network; the node is reached on loopback only.
           nodeIP: '127.0.0.1',
+          // cri pods have their own network namespace and resolv.conf: ClusterFirst names the
+          // kube-dns Service (process-mode pods use the host's resolver).
+          ...(runtimeName === 'cri' && opts.dns !== false ? { clusterDNS: [clusterDNS], clusterDomain: CLUSTER_DOMAIN } : {}),
           logger: logger.child({ component: 'kubelet' }),
         }),
         (err) => `cannot start the kubelet: ${message(err)}`,
@@ -281,7 +296,17 @@ export async function runUp(opts: UpOptions): Promise<RunningCluster> {
         await kubelet.stop();
         await stopRuntime();
       });
-      if (runtimeName !== 'cri') {
+      if (runtimeName === 'cri') {
+        // kube-proxy's job for a node whose pods have their own addresses: iptables rules
+        // (DNAT to pod IPs on the bridge). NodePorts on every local address but loopback, as
+        // upstream's default --nodeport-addresses (the node IP, cni0's gateway address).
+        const proxy = await step(
+          'Starting the service proxy (iptables)',
+          () => startServiceProxy(local('system:kube-proxy'), { mode: 'iptables', nodeName, nodeAddresses: [], clusterCIDR: CLUSTER_CIDR, logger: logger.child({ component: 'proxy' }) }),
+          (err) => `cannot start the service proxy: ${message(err)}`,
+        );
+        undo.push(() => proxy.stop());
+      } else {
         // kube-proxy's job for this node. Process-mode ClusterIPs are loopback addresses the
         // userspace proxy binds; NodePorts and load balancer ports answer on the node address.
         const proxy = await step(
@@ -303,10 +328,15 @@ export async function runUp(opts: UpOptions): Promise<RunningCluster> {
     }
 
     // Process-mode pods use the host's resolver, so there the cluster DNS serves the host
-    // (`dig @127.43.0.10 web.default.svc.cluster.local`); cri pods get it in resolv.conf.
-    if (opts.dns !== false && opts.runtime !== 'cri' && opts.runtime !== 'sim') {
-      const endpoint = { address: PROCESS_DNS_ADDRESS, port: process.getuid?.() === 0 ? 53 : 1053 };
-      const dns = await step(
+    // (`dig @127.43.0.10 web.default.svc.cluster.local`). cri pods get the kube-dns ClusterIP
+    // in resolv.conf; the iptables rules DNAT it to the link-local address the pod network
+    // put on the coxswain0 dummy (as NodeLocal DNSCache's 169.254.20.10), which is this host's.
+    const criDNS = opts.runtime === 'cri' && opts.kubelet !== false;
+    if (opts.dns !== false && (criDNS || (opts.runtime !== 'cri' && opts.runtime !== 'sim'))) {
+      const endpoint = criDNS
+        ? { address: NODE_DNS_ADDRESS, port: 53 }
+        : { address: PROCESS_DNS_ADDRESS, port: process.getuid?.() === 0 ? 53 : 1053 };
+      const dns = await optionalStep(
         `Starting cluster DNS on ${clusterDNS}`,
         async () => {
           const server = await startClusterDNS(local('system:kube-dns'), { listen: [endpoint], clusterDomain: CLUSTER_DOMAIN, logger: logger.child({ component: 'dns' }) });
@@ -320,13 +350,13 @@ export async function runUp(opts: UpOptions): Promise<RunningCluster> {
         },
         (err) => `cannot start cluster DNS on ${endpoint.address}:${endpoint.port}: ${message(err)}; pass --no-dns to run without it`,
       );
-      undo.push(() => dns.stop());
+      if (dns) undo.push(() => dns.stop());
     }
 
     let ingressUrls: { url: string }[] | undefined;
     if (opts.ingress) {
       const { httpPort, httpsPort } = opts.ingress;
-      const ingress = await step(
+      const ingress = await optionalStep(
         'Starting the ingress controller',
         () => startIngressController(local('system:ingress-controller'), {
           http: { address: opts.bindAddress, port: httpPort },
@@ -338,11 +368,11 @@ export async function runUp(opts: UpOptions): Promise<RunningCluster> {
           ? `the ingress controller cannot listen on ${opts.bindAddress}:${httpPort}/${httpsPort} (${(err as NodeJS.ErrnoException).code}); pass --ingress-http-port/--ingress-https-port or --no-ingress`
           : `cannot start the ingress controller: ${message(err)}`,
       );
-      undo.push(() => ingress.stop());
+      if (ingress) undo.push(() => ingress.stop());
       const host = formatHostPort(isUnspecified(opts.bindAddress) ? '127.0.0.1' : opts.bindAddress, 0).replace(/:0$/, '');
       ingressUrls = [
-        ...(ingress.http ? [{ url: `http://${host}:${ingress.http.port}` }] : []),
-        ...(ingress.https ? [{ url: `https://${host}:${ingress.https.port}` }] : []),
+        ...(ingress?.http ? [{ url: `http://${host}:${ingress.http.port}` }] : []),
+        ...(ingress?.https ? [{ url: `https://${host}:${ingress.https.port}` }] : []),
       ];
     }
 

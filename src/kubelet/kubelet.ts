@@ -26,6 +26,7 @@ import { NodeManager } from './node-manager.js';
 import { Periodic } from './periodic.js';
 import { PodSyncer } from './pod-sync.js';
 import { PodWorkers } from './pod-workers.js';
+import { podsDifferSemantically } from './pod-update.js';
 import { ProberManager } from './prober/prober-manager.js';
 import type { PodRuntimeState } from './runtime-state.js';
 import { isRunning, latestContainer, readAllRuntimeStates, stateSignature } from './runtime-state.js';
@@ -36,6 +37,7 @@ import { VolumeManager } from './volumes/volume-manager.js';
 import { ImageManager } from './images/image-manager.js';
 import { ImageGCManager } from './images/image-gc.js';
 import type { ImageGCPolicy } from './images/image-gc.js';
+import { ContainerLogManager } from './logs/container-log-manager.js';
 
 export interface KubeletOptions {
   nodeName: string;
@@ -60,6 +62,10 @@ export interface KubeletOptions {
   kubeletPort?: number;
   /** Image GC thresholds (upstream imageGCHigh/LowThresholdPercent, imageMinimumGCAge); runtimes with images only. */
   imageGC?: Partial<ImageGCPolicy>;
+  /** Size at which a container's log is rotated: a quantity ("10Mi") or bytes; negative disables (upstream containerLogMaxSize, default 10Mi). */
+  containerLogMaxSize?: string | number;
+  /** Log files kept per container, the current one included; > 1 (upstream containerLogMaxFiles, default 5). */
+  containerLogMaxFiles?: number;
 }
 
 export type KubeletState = 'INITIALIZED' | 'STARTING' | 'RUNNING' | 'STOPPING' | 'STOPPED';
@@ -90,6 +96,7 @@ export class Kubelet {
   private readonly relistLoop: Periodic;
   private readonly staticLoop: Periodic | undefined;
   private readonly imageGC: ImageGCManager | undefined;
+  private readonly logManager: ContainerLogManager;
   /** The pods this kubelet should run, by uid: API pods bound here (not mirrors) and static pods. */
   private readonly desired = new Map<string, Pod>();
   private readonly staticPods = new Map<string, Pod>();
@@ -194,6 +201,13 @@ export class Kubelet {
       isApiPod: (pod) => !this.staticPods.has(pod.metadata!.uid!),
       observe: (state) => this.observed.set(state.uid, state),
     });
+    this.logManager = new ContainerLogManager({
+      runtime: this.runtime,
+      clock: this.clock,
+      logger: this.logger,
+      containerLogMaxSize: opts.containerLogMaxSize,
+      containerLogMaxFiles: opts.containerLogMaxFiles,
+    });
     this.relistLoop = new Periodic('relist', this.clock, PLEG_RELIST_MS, () => this.relist(), this.logger);
     this.staticLoop = opts.staticPodDir ? new Periodic('static pods', this.clock, STATIC_POD_CHECK_MS, () => this.readStaticPods(), this.logger) : undefined;
   }
@@ -215,7 +229,7 @@ export class Kubelet {
 
     this.podInformer.addEventHandler({
       onAdd: (pod) => this.onPod(pod),
-      onUpdate: (_old, pod) => this.onPod(pod),
+      onUpdate: (old, pod) => this.onPod(pod, old),
       onDelete: (obj) => this.onPodDeleted(obj instanceof DeletedFinalStateUnknown ? obj.obj : obj),
     }, this.opts.resyncMs ?? POD_RESYNC_MS);
     const onObject = (obj: ConfigMap | Secret | DeletedFinalStateUnknown<ConfigMap | Secret>) => {
@@ -233,6 +247,7 @@ export class Kubelet {
     this.relistLoop.start(0);
     this.staticLoop?.start(STATIC_POD_CHECK_MS);
     this.imageGC?.start();
+    this.logManager.start();
     this.state = 'RUNNING';
     this.logger.info('kubelet started', { runtime: this.runtimeVersionText });
   }
@@ -244,6 +259,7 @@ export class Kubelet {
     await this.relistLoop.stop();
     await this.staticLoop?.stop();
     await this.imageGC?.stop();
+    await this.logManager.stop();
     await this.nodeManager.stop();
     this.prober.stop();
     await this.workers.stop();
@@ -278,7 +294,7 @@ export class Kubelet {
     return sb?.ip ?? pod.status?.podIP ?? '127.0.0.1';
   }
 
-  private onPod(pod: Pod): void {
+  private onPod(pod: Pod, old?: Pod): void {
     if (isMirrorPod(pod)) {
       // A mirror changed or appeared: the static pod's worker checks it.
       const s = [...this.staticPods.values()].find((p) => p.metadata?.namespace === pod.metadata?.namespace && p.metadata?.name === pod.metadata?.name);
@@ -288,6 +304,8 @@ export class Kubelet {
     const uid = pod.metadata?.uid;
     if (!uid) return;
     this.desired.set(uid, pod);
+    // As upstream's pod config: the echo of the kubelet's own status write is no reason to sync.
+    if (old && !podsDifferSemantically(old, pod) && this.statusManager.isOwnWrite(uid, pod.status)) return;
     if (this.podsSynced) this.workers.enqueue(uid);
   }
 

@@ -69,6 +69,16 @@ export class StatusManager {
     }
   }
 
+  /**
+   * Whether `status` (from the API) is what this manager last wrote for the pod: the echo of
+   * its own write, which needs no sync. A status someone else wrote does (upstream reconciles
+   * a pod whose API status disagrees with the kubelet's).
+   */
+  isOwnWrite(uid: string, status: PodStatus | undefined): boolean {
+    const written = this.written.get(uid);
+    return written !== undefined && written === comparable(status);
+  }
+
   forget(uid: string): void {
     this.written.delete(uid);
     this.latest.delete(uid);

@@ -83,7 +83,7 @@ export class RestHandler {
     if (sub === 'eviction' && def.resource === 'pods' && info.verb === 'create') return this.evict(call);
     if (sub === 'token' && def.resource === 'serviceaccounts' && info.verb === 'create' && this.deps.tokenRequests) return this.requestToken(call);
     if (this.deps.podProxy && isPodStreamRequest(info)) return this.deps.podProxy.serve(req, res, info, query);
-    if (sub && sub !== 'status' && sub !== 'finalize') {
+    if (sub && sub !== 'status' && sub !== 'finalize' && sub !== 'approval') {
       throw new MethodNotAllowedError(`the server does not allow this method on the requested resource (${sub} is not served yet)`);
     }
     switch (info.verb) {
@@ -271,7 +271,7 @@ export class RestHandler {
 
   private validate(c: Call, obj: KubeObject, old?: KubeObject): void {
     const errors: FieldError[] = [...(c.def.validate?.(obj) ?? [])];
-    if (old && c.def.validateUpdate) errors.push(...c.def.validateUpdate(obj, old));
+    if (old && c.def.validateUpdate) errors.push(...c.def.validateUpdate(obj, old, c.info.subresource));
     if (errors.length) throw new InvalidError(c.def.kind, c.def.group, obj.metadata?.name ?? '', errors);
   }
 
@@ -304,6 +304,7 @@ export class RestHandler {
   /** Defaults, validates, admits and stores a new object; `track` records its managedFields. */
   private async finishCreate(c: Call, input: KubeObject, track: (obj: KubeObject) => KubeObject): Promise<void> {
     prepareForCreate(c.def, input);
+    c.def.prepareForCreate?.(input, c.user);
     c.def.applyDefaults?.(input);
     this.validate(c, input);
     await this.runAdmission(c, 'CREATE', input, undefined, input.metadata!.name);
@@ -409,7 +410,9 @@ export class RestHandler {
       }
       if (def.namespaced) (next.metadata ??= {}).namespace = info.namespace;
       const pinnedRv = next.metadata?.resourceVersion;
-      if (info.subresource === 'status') {
+      // As upstream, /approval (CertificateSigningRequests) writes only status too; the kind's
+      // strategy narrows it to the conditions.
+      if (info.subresource === 'status' || info.subresource === 'approval') {
         next = prepareForStatusUpdate(next, current);
       } else if (info.subresource === 'finalize') {
         next = { ...structuredClone(current), spec: { ...(current.spec ?? {}), finalizers: next.spec?.finalizers ?? [] } };
@@ -421,6 +424,7 @@ export class RestHandler {
         def.applyDefaults?.(next);
         prepareForUpdate(def, next, current);
       }
+      def.prepareForUpdate?.(next, current, info.subresource);
       if (pinnedRv) next.metadata!.resourceVersion = pinnedRv;
       else delete next.metadata!.resourceVersion;
       if (next.metadata?.uid !== current.metadata?.uid && !info.subresource) next.metadata!.uid = current.metadata!.uid;

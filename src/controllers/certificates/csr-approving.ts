@@ -54,7 +54,8 @@ export class CsrApprovingController extends QueueController {
         ],
       },
     };
-    await this.ctx.client.resource(certificateSigningRequests).updateStatus(approved);
+    // As upstream's approver: Approved is written through /approval (/status may not add it).
+    await this.ctx.client.resource(certificateSigningRequests).updateSubresource(key, 'approval', approved);
     this.logger.info('approved certificate signing request', { csr: key, user: csr.spec?.username });
   }
 }

@@ -193,6 +193,13 @@ export interface ContainerRuntime {
 
   containerStats(id: string): Promise<ContainerStats | undefined>;
 
+  /**
+   * CRI ReopenContainerLog: after the kubelet renamed the container's log file (rotation), the
+   * runtime writes to a new file at the log path. Optional: without it the kubelet does not
+   * rotate that runtime's logs.
+   */
+  reopenContainerLog?(id: string): Promise<void>;
+
   /** Releases what the runtime client holds (not the containers). */
   close(): Promise<void>;
 }

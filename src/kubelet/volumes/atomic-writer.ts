@@ -69,8 +69,10 @@ export async function writeAtomically(dir: string, files: Map<string, FileProjec
   for (const [rel, f] of files) {
     const p = path.join(tsDir, rel);
     await fs.mkdir(path.dirname(p), { recursive: true });
-    await fs.writeFile(p, f.data);
-    await fs.chmod(p, f.mode);
+    // Created with its mode; chmod (another journaled inode update) only when the umask took
+    // bits away (upstream writes then chmods every file).
+    await fs.writeFile(p, f.data, { mode: f.mode });
+    if (((await fs.stat(p)).mode & 0o7777) !== f.mode) await fs.chmod(p, f.mode);
   }
   const tmp = path.join(dir, DATA_TMP);
   await fs.rm(tmp, { force: true });

@@ -2,6 +2,7 @@
 // layout, plugin names escaped as "kubernetes.io~configmap") and tells the pod sync where each
 // volume is on the host. Re-running it refreshes configMap, secret, downwardAPI and projected
 // contents (atomically), which is how updates reach mounted files; cleanUp removes it all.
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { PersistentVolume, PersistentVolumeClaim, Pod, Volume } from 'kubernetes-types/core/v1.js';
@@ -10,6 +11,7 @@ import { isNotFound } from '../../client/errors.js';
 import { persistentVolumeClaims, persistentVolumes } from '../../client/resources.js';
 import type { PodSources } from '../container-env.js';
 import { writeAtomically } from './atomic-writer.js';
+import type { FileProjection } from './atomic-writer.js';
 import { setUpEmptyDir, shmDirFor } from './empty-dir.js';
 import { setUpHostPath } from './host-path.js';
 import type { ProjectionContext } from './projections.js';
@@ -56,8 +58,24 @@ const PLUGIN_DIRS = {
 type FetchedTokens = Map<string, string>;
 const tokenKey = (audience: string | undefined, expirationSeconds: number) => `${audience ?? ''}|${expirationSeconds}`;
 
+/** A digest of a volume's files (paths, modes, contents), to tell an unchanged payload. */
+function payloadDigest(files: Map<string, FileProjection>): string {
+  const h = createHash('sha256');
+  for (const [rel, f] of [...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    h.update(`${rel}\0${f.mode}\0${f.data.length}\0`);
+    h.update(f.data);
+  }
+  return h.digest('base64');
+}
+
 export class VolumeManager {
   private readonly tokens: ServiceAccountTokenManager;
+  /**
+   * The digest of what was last written to each volume directory by this kubelet. Every pod
+   * sync re-mounts (that is how updates reach the files); an unchanged payload then costs no
+   * file system work at all, rather than reading every file back to compare.
+   */
+  private readonly written = new Map<string, string>();
 
   constructor(private readonly opts: VolumeManagerOptions) {
     this.tokens = opts.tokens ?? new ServiceAccountTokenManager(opts.client);
@@ -146,7 +164,13 @@ export class VolumeManager {
 
   private async writeFiles(uid: string, plugin: string, name: string, files: () => ReturnType<typeof configMapFiles>): Promise<MountedVolume> {
     const dir = this.volumeDir(uid, plugin, name);
-    await writeAtomically(dir, files());
+    const payload = files();
+    const digest = payloadDigest(payload);
+    if (this.written.get(dir) !== digest) {
+      this.written.delete(dir);
+      await writeAtomically(dir, payload);
+      this.written.set(dir, digest);
+    }
     return { hostPath: dir, readOnly: true };
   }
 
@@ -183,6 +207,8 @@ export class VolumeManager {
   /** Removes every volume directory of a pod (and its memory-backed emptyDirs). */
   async cleanUp(uid: string): Promise<void> {
     this.tokens.deletePodTokens(uid);
+    const prefix = `${this.podDir(uid)}${path.sep}`;
+    for (const dir of [...this.written.keys()]) if (dir.startsWith(prefix)) this.written.delete(dir);
     const emptyDirs = path.join(this.podDir(uid), 'volumes', PLUGIN_DIRS.emptyDir);
     for (const name of await fs.readdir(emptyDirs).catch(() => [] as string[])) {
       await fs.rm(shmDirFor(uid, name), { recursive: true, force: true });

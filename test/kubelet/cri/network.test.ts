@@ -9,7 +9,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { hostNet, linkExists, routeDevice } from '../../../src/kubelet/runtime/cri/network/host-commands.js';
-import { readPodNetworkState, setUpPodNetwork, tearDownPodNetwork } from '../../../src/kubelet/runtime/cri/network/pod-network.js';
+import { NODE_DNS_ADDRESS, readPodNetworkState, setUpPodNetwork, tearDownPodNetwork } from '../../../src/kubelet/runtime/cri/network/pod-network.js';
 import { CNI_CONFLIST_NAME } from '../../../src/kubelet/runtime/cri/network/cni-config.js';
 import { planCniRuleCleanup, removeCniRules } from '../../../src/kubelet/runtime/cri/network/cni-iptables.js';
 
@@ -80,6 +80,20 @@ describe('pod network (in a test network namespace)', () => {
     await setUpPodNetwork({ dataDir: dir, cniConfDir: path.join(dir, 'cni-conf'), net });
     assert.equal((await readPodNetworkState(dir))?.ipForwardBefore, first?.ipForwardBefore);
     assert.equal(await routeDevice(net, '10.43.5.5'), 'coxswain0');
+    const save = await net.iptables('iptables-save', ['-t', 'nat']);
+    assert.equal(save.split('\n').filter((l) => l.includes('coxswain: masquerade pod traffic')).length, 1, 'one masquerade rule after two set-ups');
+  });
+
+  it('puts the node DNS address on the dummy: a local address of the host', async () => {
+    assert.match(ipns('-4', '-o', 'addr', 'show', 'dev', 'coxswain0'), new RegExp(`inet ${NODE_DNS_ADDRESS.replace(/\./g, '\\.')}/32`));
+    assert.match(ipns('route', 'get', NODE_DNS_ADDRESS), /^local 169\.254\.20\.10 dev lo/);
+  });
+
+  it('masquerades pod traffic leaving the cluster range with one rule, and leaves the bridge plugin without ipMasq', async () => {
+    const save = await net.iptables('iptables-save', ['-t', 'nat']);
+    assert.match(save, /-A POSTROUTING -s 10\.42\.0\.0\/16 ! -d 10\.42\.0\.0\/16 -m addrtype ! --dst-type MULTICAST -m comment --comment "coxswain: masquerade pod traffic leaving the cluster" -j MASQUERADE/);
+    const conf = JSON.parse(await readFile(path.join(dir, 'cni-conf', CNI_CONFLIST_NAME), 'utf8'));
+    assert.equal(conf.plugins[0].ipMasq, false);
   });
 
   it('removes leftover CNI chains of our network only', async () => {
@@ -116,6 +130,8 @@ describe('pod network (in a test network namespace)', () => {
     assert.equal(await linkExists(net, 'cni0'), false);
     assert.equal(await routeDevice(net, '10.42.200.1'), 'uplink');
     assert.equal(await net.readSysctl('net.ipv4.ip_forward'), state?.ipForwardBefore);
+    assert.doesNotMatch(await net.iptables('iptables-save', ['-t', 'nat']), /coxswain: masquerade/);
+    assert.ok(removed.includes('masquerade rule for 10.42.0.0/16'), removed.join(', '));
     assert.equal(await readPodNetworkState(dir), undefined);
     assert.deepEqual(await tearDownPodNetwork(dir, net), [], 'a second reset has nothing to do');
   });

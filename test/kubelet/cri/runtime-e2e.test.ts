@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startCoxswain, type RunningCoxswain } from '../../e2e/coxswain-process.js';
 import { kubectl, type Kubectl } from '../../e2e/kubectl-runner.js';
+import { acquireCriHostLock } from '../../e2e/cri-host-lock.js';
 import { eventually } from '../../helpers/eventually.js';
 import { installDefaultImages } from '../../../src/kubelet/runtime/cri/images/install-defaults.js';
 import { managedContainerdPaths } from '../../../src/kubelet/runtime/cri/containerd-config.js';
@@ -32,6 +33,7 @@ describe('cri runtime end to end', { timeout: 240_000 }, () => {
   let dir: string;
   let cox: RunningCoxswain | undefined;
   let k: Kubectl;
+  let release: (() => Promise<void>) | undefined;
   const host = hostNet();
 
   const waitPhase = (pod: string, jsonpath: string, want: (v: string) => boolean, timeoutMs = 30_000) =>
@@ -51,6 +53,8 @@ describe('cri runtime end to end', { timeout: 240_000 }, () => {
     for (const bin of ['/usr/bin/containerd', '/usr/sbin/runc', '/usr/lib/cni/bridge', '/bin/busybox']) {
       assert.ok(existsSync(bin) || existsSync(bin.replace('/usr/sbin/', '/usr/bin/')), `${bin} missing: apt-get install -y containerd runc containernetworking-plugins iptables busybox-static`);
     }
+    // The host's bridge, routes and cgroups are shared with the other cri suites: one at a time.
+    release = await acquireCriHostLock();
     dir = await mkdtemp(path.join(tmpdir(), 'cx-cri-'));
     const dataDir = path.join(dir, 'data');
     cox = await startCoxswain(dataDir, { kubelet: true, args: ['--runtime', 'cri'], timeoutMs: 90_000 });
@@ -67,6 +71,7 @@ describe('cri runtime end to end', { timeout: 240_000 }, () => {
       await runReset({ dataDir: path.join(dir, 'data') }).catch(() => undefined);
       await rm(dir, { recursive: true, force: true });
     }
+    await release?.();
   });
 
   it('runs busybox in its own namespaces with a pod IP', async () => {
@@ -140,7 +145,10 @@ describe('cri runtime end to end', { timeout: 240_000 }, () => {
     assert.equal(await linkExists(host, 'coxswain0'), false);
     assert.equal(await linkExists(host, 'cni0'), false);
     assert.doesNotMatch(execFileSync('ip', ['route'], { encoding: 'utf8' }), /10\.4[23]\./);
-    assert.doesNotMatch(execFileSync('iptables-save', { encoding: 'utf8' }), /name: \\"coxswain\\"/);
+    const save = execFileSync('iptables-save', { encoding: 'utf8' });
+    assert.doesNotMatch(save, /name: \\"coxswain\\"/);
+    // The service proxy's chains (as `kube-proxy --cleanup`) and our one masquerade rule.
+    assert.doesNotMatch(save, /KUBE-SERVICES|KUBE-POSTROUTING|coxswain: masquerade/);
     assert.equal(existsSync('/sys/fs/cgroup/memory/coxswain') || existsSync('/sys/fs/cgroup/coxswain'), false);
     assert.equal(existsSync(path.join(dir, 'data', 'containerd')), false);
   });

@@ -54,6 +54,15 @@ export class CriRuntime implements ContainerRuntime {
   private readonly memoryCapacity = totalmem();
   /** The CRI ImageService; the offline-built images are served locally (cri-image-service.ts). */
   readonly images: ImageService;
+  /**
+   * What the listings lack and never changes for a given id and state: a ready sandbox's
+   * status (its IP), a running or exited container's status (times, exit code). The kubelet
+   * relists every second; without these, each relist costs a status call per pod and per
+   * container (each a round trip to the pod's shim in containerd), which at 100 pods kept
+   * containerd busy and delayed every pod's start. Rebuilt from the runtime after a restart.
+   */
+  private readonly sandboxStatusCache = new Map<string, PodSandboxStatus>();
+  private readonly containerStatusCache = new Map<string, ContainerStatus>();
 
   constructor(private readonly opts: CriRuntimeOptions) {
     this.client = opts.client;
@@ -79,6 +88,7 @@ export class CriRuntime implements ContainerRuntime {
   }
 
   async stopPodSandbox(id: string): Promise<void> {
+    this.sandboxStatusCache.delete(id);
     await ignoreNotFound(this.client.stopPodSandbox(id));
   }
 
@@ -110,9 +120,17 @@ export class CriRuntime implements ContainerRuntime {
   async listPodSandboxes(filter?: { labels?: Record<string, string> }): Promise<PodSandboxStatus[]> {
     const items = await this.client.listPodSandbox(filter?.labels ? { labelSelector: filter.labels } : undefined);
     const out = await Promise.all(items.map(async (s) => {
-      if (s.state !== 'SANDBOX_READY') return sandboxFromCri(s);
-      return (await this.podSandboxStatus(s.id)) ?? sandboxFromCri(s);
+      if (s.state !== 'SANDBOX_READY') {
+        this.sandboxStatusCache.delete(s.id);
+        return sandboxFromCri(s);
+      }
+      const cached = this.sandboxStatusCache.get(s.id);
+      if (cached) return cached;
+      const status = await this.podSandboxStatus(s.id);
+      if (status?.state === 'SANDBOX_READY') this.sandboxStatusCache.set(s.id, status);
+      return status ?? sandboxFromCri(s);
     }));
+    if (!filter?.labels) forgetMissing(this.sandboxStatusCache, items);
     return out;
   }
 
@@ -150,6 +168,7 @@ export class CriRuntime implements ContainerRuntime {
   }
 
   async removeContainer(id: string): Promise<void> {
+    this.containerStatusCache.delete(id);
     await ignoreNotFound(this.client.removeContainer(id));
   }
 
@@ -175,14 +194,21 @@ export class CriRuntime implements ContainerRuntime {
       ...(filter?.labels ? { labelSelector: filter.labels } : {}),
     });
     const out = await Promise.all(listed.map(async (c) => {
+      const cached = this.containerStatusCache.get(c.id);
+      if (cached && cached.state === c.state) return cached;
       try {
         const res = await this.client.containerStatus(c.id);
-        return res.status ? containerFromCriStatus(res.status, c.podSandboxId) : containerFromCriList(c, '');
+        if (!res.status) return containerFromCriList(c, '');
+        const status = containerFromCriStatus(res.status, c.podSandboxId);
+        // Final once running (started time) or exited (exit code, finish time).
+        if (status.state === 'CONTAINER_RUNNING' || status.state === 'CONTAINER_EXITED') this.containerStatusCache.set(c.id, status);
+        return status;
       } catch (err) {
         if (isNotFound(err)) return undefined; // removed in between
         throw err;
       }
     }));
+    if (!filter?.podSandboxId && !filter?.labels) forgetMissing(this.containerStatusCache, listed);
     return out.filter((c): c is ContainerStatus => c !== undefined);
   }
 
@@ -223,6 +249,18 @@ export class CriRuntime implements ContainerRuntime {
       throw err;
     }
     return dialPortForward(url, port);
+  }
+
+  // ---- logs ----
+
+  /** CRI ReopenContainerLog: containerd closes the log file and opens a new one at its path. */
+  async reopenContainerLog(id: string): Promise<void> {
+    try {
+      await this.client.reopenContainerLog(id);
+    } catch (err) {
+      if (isNotFound(err)) throw new RuntimeNotFoundError('container', id);
+      throw err;
+    }
   }
 
   // ---- stats ----
@@ -313,6 +351,13 @@ export class CriRuntime implements ContainerRuntime {
   cgroupParentOf(uid: string, qos: 'Guaranteed' | 'Burstable' | 'BestEffort'): string {
     return podCgroupParent(this.cgroupRoot, uid, qos);
   }
+}
+
+/** Drops cached entries whose object the full listing no longer has. */
+function forgetMissing(cache: Map<string, unknown>, listed: readonly { id: string }[]): void {
+  if (cache.size === 0) return;
+  const ids = new Set(listed.map((x) => x.id));
+  for (const id of cache.keys()) if (!ids.has(id)) cache.delete(id);
 }
 
 function isNotFound(err: unknown): boolean {

@@ -1,6 +1,6 @@
 // The environment and working directory a container (and every exec in it) runs with in the
 // process runtime; mounts are realised here (see mounts.ts and docs/process-runtime.md).
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -16,9 +16,9 @@ export interface ProcessSpec {
  * As Docker, PATH and HOSTNAME are always set (an image would provide PATH; the host's stands
  * in), then the container's env (container paths rewritten), then COXSWAIN_MOUNT_*.
  */
-export async function containerProcessSpec(
+export function containerProcessSpec(
   config: ContainerConfig, sandbox: PodSandboxConfig | undefined, containerDir: string,
-): Promise<ProcessSpec> {
+): ProcessSpec {
   const mapper = new MountMapper(config.mounts);
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
@@ -27,7 +27,7 @@ export async function containerProcessSpec(
   };
   for (const e of config.envs) env[e.key] = mapper.rewrite(e.value);
   Object.assign(env, mapper.env());
-  return { env, cwd: await workingDirectory(config, mapper, containerDir) };
+  return { env, cwd: workingDirectory(config, mapper, containerDir) };
 }
 
 /**
@@ -35,14 +35,15 @@ export async function containerProcessSpec(
  * as is; otherwise (and without workingDir) the container gets a private, writable directory of
  * its own beside its state, standing in for its root file system.
  */
-async function workingDirectory(config: ContainerConfig, mapper: MountMapper, containerDir: string): Promise<string> {
+// Synchronous: one stat or mkdir of a local directory per start (see records.ts).
+function workingDirectory(config: ContainerConfig, mapper: MountMapper, containerDir: string): string {
   const wd = config.workingDir;
   if (wd) {
     const mapped = mapper.hostDirFor(wd);
     if (mapped) return mapped;
-    if (await stat(wd).then((s) => s.isDirectory(), () => false)) return wd;
+    if (statSync(wd, { throwIfNoEntry: false })?.isDirectory()) return wd;
   }
   const own = path.join(containerDir, 'workdir');
-  await mkdir(own, { recursive: true });
+  mkdirSync(own, { recursive: true });
   return own;
 }

@@ -8,9 +8,9 @@ import type { FSWatcher } from 'node:fs';
 import type { Clock, Timer } from '../../../client/clock.js';
 import type { Logger } from '../../../logger.js';
 import type { OutputPump } from './output-pump.js';
-import { isAlive, killAndWait, sessionMembers } from './proc.js';
+import { isAliveSync, killAndWait, sessionMembers } from './proc.js';
 import type { ProcessIdentity } from './proc.js';
-import { exitFile, readExitStatus } from './shim.js';
+import { exitFile, readExitStatusSync } from './shim.js';
 
 /** How the container ended: the shim's status, or undefined when the shim died first. */
 export interface ExitInfo {
@@ -85,11 +85,11 @@ export class ContainerMonitor {
 
   private async check(): Promise<void> {
     await this.pump.pump();
-    let code = await readExitStatus(this.dir);
+    let code = readExitStatusSync(this.dir);
     if (code === undefined) {
-      if (await isAlive(this.shim)) return;
+      if (isAliveSync(this.shim)) return;
       // The shim may have written the file just before it ended.
-      code = await readExitStatus(this.dir);
+      code = readExitStatusSync(this.dir);
     }
     await this.finish(code);
   }

@@ -1,6 +1,9 @@
 // Reading /proc: a process's identity (pid + start time, so a recycled pid is never mistaken
 // for ours), its group and session, and the CPU and memory it uses.
+// /proc files are read synchronously where it is one small file (a stat line): the kernel
+// answers in microseconds, less than an asynchronous read's thread-pool round trip.
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 
 export interface ProcStat {
@@ -43,6 +46,14 @@ export async function readProcStat(pid: number): Promise<ProcStat | undefined> {
   }
 }
 
+export function readProcStatSync(pid: number): ProcStat | undefined {
+  try {
+    return parseProcStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
 /** A process we started, as recorded: its pid and the start time /proc gave at the time. */
 export interface ProcessIdentity {
   pid: number;
@@ -50,15 +61,23 @@ export interface ProcessIdentity {
 }
 
 /** True when `id` still names a live (not zombie) process: same pid, same start time. */
-export async function isAlive(id: ProcessIdentity | undefined): Promise<boolean> {
+export function isAliveSync(id: ProcessIdentity | undefined): boolean {
   if (!id) return false;
-  const st = await readProcStat(id.pid);
+  const st = readProcStatSync(id.pid);
   return !!st && st.startTime === id.startTime && st.state !== 'Z' && st.state !== 'X';
 }
 
-export async function identify(pid: number): Promise<ProcessIdentity | undefined> {
-  const st = await readProcStat(pid);
+export async function isAlive(id: ProcessIdentity | undefined): Promise<boolean> {
+  return isAliveSync(id);
+}
+
+export function identifySync(pid: number): ProcessIdentity | undefined {
+  const st = readProcStatSync(pid);
   return st ? { pid, startTime: st.startTime } : undefined;
+}
+
+export async function identify(pid: number): Promise<ProcessIdentity | undefined> {
+  return identifySync(pid);
 }
 
 async function scanProc(): Promise<ProcStat[]> {
@@ -147,8 +166,7 @@ export async function killAndWait(targets: ProcessIdentity[], deadlineMs = 2000)
   const deadline = Date.now() + deadlineMs;
   let pending = targets;
   while (pending.length > 0 && Date.now() < deadline) {
-    const alive = await Promise.all(pending.map((t) => isAlive(t)));
-    pending = pending.filter((_, i) => alive[i]);
+    pending = pending.filter((t) => isAliveSync(t));
     if (pending.length > 0) await new Promise((r) => setTimeout(r, 2));
   }
 }

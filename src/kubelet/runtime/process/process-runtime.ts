@@ -6,8 +6,9 @@
 // it was recorded. Nothing is ever killed by name. See docs/process-runtime.md.
 import { execFile } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { constants as fsConstants } from 'node:fs';
-import { mkdir, open, rm, stat, writeFile } from 'node:fs/promises';
+import { constants as fsConstants, statSync, watch } from 'node:fs';
+import type { FSWatcher } from 'node:fs';
+import { mkdir, open, rm, writeFile } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
@@ -33,11 +34,12 @@ import type { ExecSpec } from './exec-process.js';
 import { containerProcessSpec } from './container-env.js';
 import { MountMapper } from './mounts.js';
 import { OutputPump } from './output-pump.js';
-import { clockTicksPerSecond, identify, isAlive, killAndWait, pageSizeBytes, sessionMembers, signalGroup } from './proc.js';
+import { clockTicksPerSecond, identifySync, isAlive, isAliveSync, killAndWait, pageSizeBytes, sessionMembers, signalGroup } from './proc.js';
 import { containerName, containerStatus, matchesLabels, sandboxName, sandboxStatus } from './status-views.js';
-import { loadContainers, loadSandboxes, newId, RecordPaths, writeJsonAtomic } from './records.js';
+import { loadContainers, loadSandboxes, newId, RecordPaths, writeJsonAtomic, writeJsonNew } from './records.js';
 import type { ContainerRecord, SandboxRecord } from './records.js';
-import { pidFile, readExitStatus, readPids, spawnShim } from './shim.js';
+import { pidFile, readExitStatusSync, readPidsSync, shimArgv } from './shim.js';
+import { ShimSpawner } from './shim-spawner.js';
 import { PodAddresses } from './pod-addresses.js';
 import type { StdinMode } from './shim.js';
 
@@ -61,8 +63,6 @@ const START_DEADLINE_MS = 10_000;
 /** How long to wait for the exit after SIGKILL before giving up on a process in D state. */
 const KILL_DEADLINE_MS = 10_000;
 
-/** Sleeps on real time: waits on the host's processes, not on the injected clock. */
-const pause = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export class ProcessRuntime implements ContainerRuntime {
   private readonly paths: RecordPaths;
@@ -76,6 +76,7 @@ export class ProcessRuntime implements ContainerRuntime {
   private readonly stdinHandles = new Map<string, FileHandle>();
   private readonly execChildren = new Map<string, Set<{ pid?: number }>>();
   private readonly ready: Promise<void>;
+  private readonly spawner: ShimSpawner;
   private closed = false;
 
   constructor(opts: ProcessRuntimeOptions) {
@@ -84,6 +85,7 @@ export class ProcessRuntime implements ContainerRuntime {
     this.logger = (opts.logger ?? nullLogger).child({ component: 'process-runtime' });
     this.podIp = opts.podIp ?? '127.0.0.1';
     this.podAddresses = opts.podCIDR ? new PodAddresses(opts.podCIDR) : undefined;
+    this.spawner = new ShimSpawner(this.logger);
     this.ready = this.load();
     // Every call awaits `ready` and sees a failure; this only keeps an early one from crashing
     // the process as an unhandled rejection before the first call.
@@ -107,7 +109,7 @@ export class ProcessRuntime implements ContainerRuntime {
       id: newId(), config: structuredClone(config), state: 'SANDBOX_READY', createdAt: this.clock.now(), ip,
     };
     if (config.logDirectory) await mkdir(config.logDirectory, { recursive: true });
-    await writeJsonAtomic(this.paths.sandboxFile(rec.id), rec);
+    await writeJsonNew(this.paths.sandboxFile(rec.id), rec);
     this.sandboxes.set(rec.id, rec);
     this.logger.debug('sandbox created', { sandbox: rec.id, pod: `${config.metadata.namespace}/${config.metadata.name}` });
     return rec.id;
@@ -173,12 +175,9 @@ export class ProcessRuntime implements ContainerRuntime {
       createdAt: this.clock.now(),
     };
     const dir = this.paths.containerDir(id);
-    await mkdir(dir, { recursive: true });
-    await mkdir(path.dirname(rec.logPath), { recursive: true });
-    // The shim appends to these; the pump may open them before the process writes anything.
-    await writeFile(path.join(dir, 'stdout'), '');
-    await writeFile(path.join(dir, 'stderr'), '');
-    await this.save(rec);
+    // The shim creates the raw stdout/stderr files; the pump reads them once they exist.
+    await Promise.all([mkdir(dir, { recursive: true }), mkdir(path.dirname(rec.logPath), { recursive: true })]);
+    await writeJsonNew(this.paths.containerFile(id), rec);
     this.containers.set(id, rec);
     return id;
   }
@@ -194,7 +193,7 @@ export class ProcessRuntime implements ContainerRuntime {
     let argv: string[];
     let spec: { env: Record<string, string>; cwd: string };
     try {
-      spec = await containerProcessSpec(rec.config, sb?.config, dir);
+      spec = containerProcessSpec(rec.config, sb?.config, dir);
       const mapper = new MountMapper(rec.config.mounts);
       const wanted = containerArgv(rec.config.image, rec.config.command, rec.config.args).map((a) => mapper.rewrite(a));
       argv = resolveOnHost(wanted, { image: rec.config.image, searchPath: spec.env.PATH ?? '', busybox: hostBusybox() });
@@ -213,7 +212,7 @@ export class ProcessRuntime implements ContainerRuntime {
       if (stdin === 'once') this.stdinHandles.set(id, await open(path.join(dir, 'stdin'), fsConstants.O_RDWR));
     }
     try {
-      await spawnShim({ dir, argv, env: spec.env, cwd: spec.cwd, stdin });
+      this.spawner.launch({ shimArgv: shimArgv({ dir, argv, env: spec.env, cwd: spec.cwd, stdin }), env: spec.env, cwd: spec.cwd });
     } catch (err) {
       await this.markStartFailed(rec, err);
       throw new ContainerStartError(`failed to start container ${id}: ${String(err)}`);
@@ -223,12 +222,12 @@ export class ProcessRuntime implements ContainerRuntime {
       await this.markStartFailed(rec, new Error('the shim did not report the container process'));
       throw new ContainerStartError(`container ${id}: the shim did not report the container process`);
     }
-    rec.shim = await identify(pids.shim);
-    rec.process = await identify(pids.container);
+    rec.shim = identifySync(pids.shim);
+    rec.process = identifySync(pids.container);
     rec.state = 'CONTAINER_RUNNING';
-    rec.startedAt = await this.startTime(dir);
+    rec.startedAt = this.startTime(dir);
     await this.save(rec);
-    await this.monitor(rec);
+    this.monitor(rec);
     this.logger.debug('container started', { container: id, name: rec.config.metadata.name, pid: pids.container });
   }
 
@@ -329,6 +328,21 @@ export class ProcessRuntime implements ContainerRuntime {
     }
   }
 
+  // ---- logs ----
+
+  /**
+   * CRI ReopenContainerLog, after the kubelet rotated the log. The output pump appends to the
+   * log by path for every batch, so it already follows the rename: this copies what is pending
+   * and creates the new file, so readers find it at once. As containerd: running containers only.
+   */
+  async reopenContainerLog(id: string): Promise<void> {
+    await this.ready;
+    const rec = this.mustGetContainer(id);
+    if (rec.state !== 'CONTAINER_RUNNING') throw new ContainerNotRunningError(id, rec.state);
+    await this.monitors.get(id)?.pump.pump();
+    await writeFile(rec.logPath, '', { flag: 'a' });
+  }
+
   // ---- stats ----
 
   /** CPU (utime+stime of the container's session, with its reaped children) and RSS from /proc. */
@@ -361,6 +375,7 @@ export class ProcessRuntime implements ContainerRuntime {
     await this.ready.catch(() => undefined);
     await Promise.all([...this.monitors.values()].map((m) => m.close()));
     this.monitors.clear();
+    this.spawner.close();
     for (const id of [...this.stdinHandles.keys()]) await this.closeStdin(id);
     for (const set of this.execChildren.values()) for (const c of set) if (c.pid) signalGroup(c.pid, 'SIGKILL');
     this.execChildren.clear();
@@ -401,26 +416,26 @@ export class ProcessRuntime implements ContainerRuntime {
     const dir = this.paths.containerDir(rec.id);
     if (rec.state === 'CONTAINER_CREATED') {
       // A runtime stopped between spawning the shim and recording it.
-      const pids = await readPids(dir);
+      const pids = readPidsSync(dir);
       if (!pids) return;
-      rec.shim = await identify(pids.shim);
-      rec.process = await identify(pids.container);
+      rec.shim = identifySync(pids.shim);
+      rec.process = identifySync(pids.container);
       rec.state = 'CONTAINER_RUNNING';
-      rec.startedAt ??= await this.startTime(dir);
+      rec.startedAt ??= this.startTime(dir);
     }
     if (rec.state !== 'CONTAINER_RUNNING') return;
-    if (!(await isAlive(rec.shim)) && (await readExitStatus(dir)) === undefined && (await isAlive(rec.process))) {
+    if (!isAliveSync(rec.shim) && readExitStatusSync(dir) === undefined && isAliveSync(rec.process)) {
       // Its shim is gone, so its exit could not be recorded: end it rather than leave it unwatched.
       this.logger.warn('container lost its shim; killing it', { container: rec.id });
       await this.killContainerProcesses(rec);
     }
     this.logger.debug('adopting container', { container: rec.id, pid: rec.process?.pid });
-    await this.monitor(rec);
+    this.monitor(rec);
   }
 
-  private async monitor(rec: ContainerRecord): Promise<void> {
+  private monitor(rec: ContainerRecord): void {
     const dir = this.paths.containerDir(rec.id);
-    const pump = await OutputPump.open(dir, rec.logPath, this.clock, this.logger);
+    const pump = OutputPump.open(dir, rec.logPath, this.clock, this.logger);
     const mon = new ContainerMonitor(dir, pump, rec.shim, rec.process, this.clock, this.logger, (info) => this.recordExit(rec, info));
     this.monitors.set(rec.id, mon);
     mon.start();
@@ -439,6 +454,7 @@ export class ProcessRuntime implements ContainerRuntime {
       rec.reason = info.exitCode === 0 ? 'Completed' : 'Error';
     }
     this.monitors.delete(rec.id);
+    if (rec.shim) this.spawner.reap(rec.shim.pid);
     await this.closeStdin(rec.id);
     // As a pid namespace ends: no exec outlives the container.
     for (const c of this.execChildren.get(rec.id) ?? []) if (c.pid) signalGroup(c.pid, 'SIGKILL');
@@ -476,18 +492,49 @@ export class ProcessRuntime implements ContainerRuntime {
    * When the shim wrote the pid file, just after the fork: the same (file system) clock as the
    * exit file's time, so startedAt <= finishedAt even for a container that ends at once.
    */
-  private startTime(dir: string): Promise<number> {
-    return stat(pidFile(dir)).then((s) => Math.floor(s.mtimeMs), () => this.clock.now());
+  private startTime(dir: string): number {
+    const st = statSync(pidFile(dir), { throwIfNoEntry: false });
+    return st ? Math.floor(st.mtimeMs) : this.clock.now();
   }
 
-  private async waitForPids(dir: string): Promise<{ shim: number; container: number } | undefined> {
-    const deadline = Date.now() + START_DEADLINE_MS;
-    for (let delay = 1; Date.now() < deadline; delay = Math.min(delay * 2, 4)) {
-      const pids = await readPids(dir);
-      if (pids) return pids;
-      await pause(delay);
-    }
-    return undefined;
+  /**
+   * Resolves with the pids once the container has written them: on the directory watch's
+   * event (no polling while a start is slow), with a poll as a fallback for file systems
+   * without inotify.
+   */
+  private waitForPids(dir: string): Promise<{ shim: number; container: number } | undefined> {
+    return new Promise((resolve) => {
+      const deadline = Date.now() + START_DEADLINE_MS;
+      let watcher: FSWatcher | undefined;
+      let timer: NodeJS.Timeout | undefined;
+      let done = false;
+      const finish = (pids: { shim: number; container: number } | undefined) => {
+        done = true;
+        watcher?.close();
+        clearTimeout(timer);
+        resolve(pids);
+      };
+      const check = () => {
+        if (done) return;
+        const pids = readPidsSync(dir);
+        if (pids) finish(pids);
+      };
+      try {
+        watcher = watch(dir, check);
+        watcher.on('error', () => undefined);
+      } catch {
+        watcher = undefined;
+      }
+      let delay = watcher ? 25 : 1;
+      const poll = () => {
+        check();
+        if (done) return;
+        if (Date.now() >= deadline) return finish(undefined);
+        timer = setTimeout(poll, delay);
+        delay = Math.min(delay * 2, watcher ? 200 : 4);
+      };
+      poll();
+    });
   }
 
   private async execSpec(id: string, cmd: string[]): Promise<{ rec: ContainerRecord; spec: ExecSpec }> {
@@ -499,7 +546,7 @@ export class ProcessRuntime implements ContainerRuntime {
     const mapper = new MountMapper(rec.config.mounts);
     const { env, cwd } = rec.env && rec.cwd
       ? { env: rec.env, cwd: rec.cwd }
-      : await containerProcessSpec(rec.config, this.sandboxes.get(rec.podSandboxId)?.config, this.paths.containerDir(id));
+      : containerProcessSpec(rec.config, this.sandboxes.get(rec.podSandboxId)?.config, this.paths.containerDir(id));
     let argv: string[];
     try {
       argv = resolveOnHost(cmd.map((a) => mapper.rewrite(a)), { image: rec.config.image, searchPath: env.PATH ?? '', busybox: hostBusybox() });

@@ -46,11 +46,24 @@ export function newId(): string {
   return randomBytes(32).toString('hex');
 }
 
-/** Writes JSON so a reader (or a crash) never sees half a file. */
+/**
+ * Writes JSON so a reader (or a crash) never sees half a file. Asynchronously: creating and
+ * renaming files are journaled metadata operations that can take a millisecond on a busy
+ * disk, which the event loop (the API server's, in `coxswain up`) should not wait through.
+ */
 export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   await writeFile(tmp, JSON.stringify(value));
   await rename(tmp, file);
+}
+
+/**
+ * Writes the first version of a record straight to its name (one file creation instead of
+ * two and a rename). Only for a record written before anything it describes exists: a crash
+ * mid-write leaves a file that does not parse, which loading skips, and nothing is lost.
+ */
+export async function writeJsonNew(file: string, value: unknown): Promise<void> {
+  await writeFile(file, JSON.stringify(value), { flag: 'wx' });
 }
 
 export class RecordPaths {

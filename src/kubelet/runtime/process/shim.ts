@@ -11,8 +11,11 @@
 //    128+n, so SIGKILL gives 137 and SIGTERM 143, as Docker and containerd report them.
 // Each file is written by one echo (one write(2)); a reader takes it only once it ends in a
 // newline, so it never acts on half of one (a rename would cost an exec of mv on every start).
-import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+// The shim itself is started by the spawner helper (shim-spawner.ts), not by the kubelet.
+// Its files are tiny and local, so they are read synchronously: a read costs microseconds,
+// less than the thread-pool round trip and promise of an asynchronous one, and these reads
+// run for every container start and every status check.
+import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 const SHIM_SCRIPT = [
@@ -43,21 +46,9 @@ export interface ShimSpawn {
   stdin: StdinMode;
 }
 
-/** Starts the shim; it is detached and unreferenced, so it does not hold the kubelet open. */
-export function spawnShim(s: ShimSpawn): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('/bin/sh', ['-c', SHIM_SCRIPT, 'coxswain-shim', s.dir, s.stdin, ...s.argv], {
-      cwd: s.cwd,
-      env: s.env,
-      detached: true,
-      stdio: 'ignore',
-    });
-    child.once('error', reject);
-    child.once('spawn', () => {
-      child.unref();
-      resolve();
-    });
-  });
+/** The argv (after `/bin/sh -c`) that runs the shim for `s`; `coxswain-shim` names it in ps. */
+export function shimArgv(s: ShimSpawn): string[] {
+  return [SHIM_SCRIPT, 'coxswain-shim', s.dir, s.stdin, ...s.argv];
 }
 
 export function pidFile(dir: string): string {
@@ -69,9 +60,9 @@ export function exitFile(dir: string): string {
 }
 
 /** The shim's and the container's pids, once the shim has written them. */
-export async function readPids(dir: string): Promise<{ shim: number; container: number } | undefined> {
+export function readPidsSync(dir: string): { shim: number; container: number } | undefined {
   try {
-    const text = await readFile(pidFile(dir), 'utf8');
+    const text = readFileSync(pidFile(dir), 'utf8');
     if (!text.endsWith('\n')) return undefined;
     const [shim, container] = text.trim().split(/\s+/).map(Number);
     if (!shim || !container) return undefined;
@@ -82,11 +73,18 @@ export async function readPids(dir: string): Promise<{ shim: number; container: 
 }
 
 /** The recorded exit status, once the shim has written it. */
-export async function readExitStatus(dir: string): Promise<number | undefined> {
+export function readExitStatusSync(dir: string): number | undefined {
+  // Checked on every status read while the container runs: no exception for the usual absence.
+  if (!statSync(exitFile(dir), { throwIfNoEntry: false })) return undefined;
   try {
-    const text = await readFile(exitFile(dir), 'utf8');
+    const text = readFileSync(exitFile(dir), 'utf8');
     return text.endsWith('\n') && text.trim() !== '' ? Number(text.trim()) : undefined;
   } catch {
     return undefined;
   }
+}
+
+/** readPidsSync, for callers that await. */
+export async function readPids(dir: string): Promise<{ shim: number; container: number } | undefined> {
+  return readPidsSync(dir);
 }

@@ -1,7 +1,13 @@
 // The CNI network list containerd's CRI plugin uses for every pod sandbox: a bridge with the
-// node's pod CIDR (host-local IPAM), masquerading and hairpin, and portmap for hostPort
-// (containerd passes the sandbox's port mappings as the `portMappings` capability). The
-// loopback interface is set up by containerd itself. The Debian plugins speak CNI 1.0.0.
+// node's pod CIDR (host-local IPAM) and hairpin, and portmap for hostPort (containerd passes
+// the sandbox's port mappings as the `portMappings` capability; with none, portmap's ADD
+// returns at once). The loopback interface is set up by containerd itself. The Debian
+// plugins speak CNI 1.0.0.
+//
+// No `ipMasq` on the bridge: it adds a chain and rules per pod (and removes them per pod),
+// each an iptables run serialized with every other; with 100 pods starting at once that
+// queue was a large part of their start-up. One MASQUERADE rule for the whole cluster CIDR,
+// written once by pod-network.ts, does the same job (as flannel does).
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
@@ -26,7 +32,7 @@ export function cniConflist(opts: CniConfigOptions): Record<string, unknown> {
         type: 'bridge',
         bridge: opts.bridge,
         isGateway: true,
-        ipMasq: true,
+        ipMasq: false,
         hairpinMode: true,
         ipam: {
           type: 'host-local',

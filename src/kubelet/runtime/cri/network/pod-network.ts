@@ -5,8 +5,15 @@
 // service IP without a proxy rule — ends on the dummy and never leaves the machine.
 //
 // IP forwarding is turned on (pods reach services through DNAT on the bridge, and the bridge
-// plugin with isGateway sets it anyway); its value before Coxswain first touched it is kept
-// in <dataDir>/network/state.json so `coxswain reset` restores it.
+// plugin with isGateway sets it anyway), and so is bridge-nf-call-iptables: a reply from a
+// Service's backend to a client pod on the same bridge is bridged, not routed, and only
+// this makes it pass conntrack to be un-DNATed (why kubeadm's preflight demands it). Their
+// values before Coxswain first touched them are kept in <dataDir>/network/state.json so
+// `coxswain reset` restores them.
+//
+// The dummy also carries the node-local DNS address (169.254.20.10, as NodeLocal DNSCache):
+// a link-local address of this host that pods reach through the cni0 gateway and the
+// kube-dns Service's DNAT, and that nothing outside the machine ever answers for.
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { HostNet } from './host-commands.js';
@@ -18,6 +25,9 @@ export const DEFAULT_SERVICE_CIDR = '10.43.0.0/16';
 export const DEFAULT_BRIDGE = 'cni0';
 export const DEFAULT_DUMMY = 'coxswain0';
 const IP_FORWARD = 'net.ipv4.ip_forward';
+const BRIDGE_NF_CALL_IPTABLES = 'net.bridge.bridge-nf-call-iptables';
+/** Where cluster DNS listens for cri pods: link-local, on the dummy (NodeLocal DNSCache's default address). */
+export const NODE_DNS_ADDRESS = '169.254.20.10';
 
 export interface PodNetworkOptions {
   /** Coxswain's data dir: state under <dataDir>/network, IPAM records under <dataDir>/cni. */
@@ -30,6 +40,8 @@ export interface PodNetworkOptions {
   bridge?: string;
   dummy?: string;
   networkName?: string;
+  /** A host address for the node's DNS server (default NODE_DNS_ADDRESS). */
+  dnsAddress?: string;
   /** Where the commands run (default: the host). */
   net?: HostNet;
 }
@@ -42,6 +54,21 @@ export interface PodNetworkState {
   networkName: string;
   /** net.ipv4.ip_forward before Coxswain first changed it. */
   ipForwardBefore?: string;
+  /** net.bridge.bridge-nf-call-iptables before Coxswain first changed it (absent: no br_netfilter). */
+  bridgeNfCallIptablesBefore?: string;
+  /** The DNS address on the dummy. */
+  dnsAddress?: string;
+  /** The pod range whose traffic to elsewhere is masqueraded by our one nat rule. */
+  masqueradeCIDR?: string;
+}
+
+/**
+ * Pod traffic leaving the cluster range gets the node's address (what the bridge plugin's
+ * ipMasq does per pod, as one rule): not to other pods, not multicast.
+ */
+export function masqueradeRuleArgs(clusterCIDR: string): string[] {
+  return ['POSTROUTING', '-s', clusterCIDR, '!', '-d', clusterCIDR, '-m', 'addrtype', '!', '--dst-type', 'MULTICAST',
+    '-m', 'comment', '--comment', 'coxswain: masquerade pod traffic leaving the cluster', '-j', 'MASQUERADE'];
 }
 
 export function podNetworkStateFile(dataDir: string): string {
@@ -71,6 +98,9 @@ export async function setUpPodNetwork(opts: PodNetworkOptions): Promise<PodNetwo
     networkName: opts.networkName ?? CNI_NETWORK_NAME,
     // Only the first start records it: later ones would see our own 1.
     ipForwardBefore: previous?.ipForwardBefore ?? await net.readSysctl(IP_FORWARD),
+    bridgeNfCallIptablesBefore: previous?.bridgeNfCallIptablesBefore ?? await net.readSysctl(BRIDGE_NF_CALL_IPTABLES).catch(() => undefined),
+    dnsAddress: opts.dnsAddress ?? NODE_DNS_ADDRESS,
+    masqueradeCIDR: opts.clusterCIDR ?? DEFAULT_CLUSTER_CIDR,
   };
   // Recorded before changing anything, so a failure half-way can still be reset.
   await mkdir(path.dirname(podNetworkStateFile(opts.dataDir)), { recursive: true });
@@ -79,7 +109,18 @@ export async function setUpPodNetwork(opts: PodNetworkOptions): Promise<PodNetwo
   if (!(await linkExists(net, state.dummy))) await addDropLink(net, state.dummy);
   await net.ip(['link', 'set', state.dummy, 'up']);
   for (const cidr of state.routes) await net.ip(['route', 'replace', cidr, 'dev', state.dummy]);
+  // A /32 in the local table: delivered to this host whichever link holds it.
+  await net.ip(['addr', 'replace', `${state.dnsAddress}/32`, 'dev', state.dummy]);
   if ((await net.readSysctl(IP_FORWARD)) !== '1') await net.writeSysctl(IP_FORWARD, '1');
+  if (state.bridgeNfCallIptablesBefore !== undefined && (await net.readSysctl(BRIDGE_NF_CALL_IPTABLES)) !== '1') {
+    await net.writeSysctl(BRIDGE_NF_CALL_IPTABLES, '1');
+  }
+  const masq = masqueradeRuleArgs(state.masqueradeCIDR!);
+  try {
+    await net.iptables('iptables', ['-w', '-t', 'nat', '-C', ...masq]);
+  } catch {
+    await net.iptables('iptables', ['-w', '-t', 'nat', '-A', ...masq]);
+  }
 
   await writePodCIDR(opts, opts.podCIDR ?? DEFAULT_POD_CIDR);
   return state;
@@ -116,6 +157,17 @@ export async function tearDownPodNetwork(dataDir: string, net: HostNet = hostNet
   const state = await readPodNetworkState(dataDir);
   if (!state) return [];
   const done: string[] = [];
+  if (state.masqueradeCIDR) {
+    // -D until it is gone (two starts racing could have added it twice).
+    for (let i = 0; i < 10; i++) {
+      try {
+        await net.iptables('iptables', ['-w', '-t', 'nat', '-D', ...masqueradeRuleArgs(state.masqueradeCIDR)]);
+        if (i === 0) done.push(`masquerade rule for ${state.masqueradeCIDR}`);
+      } catch {
+        break;
+      }
+    }
+  }
   for (const link of [state.dummy, state.bridge]) {
     if (await linkExists(net, link)) {
       await net.ip(['link', 'delete', link]);
@@ -125,6 +177,11 @@ export async function tearDownPodNetwork(dataDir: string, net: HostNet = hostNet
   if (state.ipForwardBefore !== undefined && (await net.readSysctl(IP_FORWARD)) !== state.ipForwardBefore) {
     await net.writeSysctl(IP_FORWARD, state.ipForwardBefore);
     done.push(`${IP_FORWARD} restored to ${state.ipForwardBefore}`);
+  }
+  const bridgeNf = state.bridgeNfCallIptablesBefore;
+  if (bridgeNf !== undefined && (await net.readSysctl(BRIDGE_NF_CALL_IPTABLES).catch(() => bridgeNf)) !== bridgeNf) {
+    await net.writeSysctl(BRIDGE_NF_CALL_IPTABLES, bridgeNf);
+    done.push(`${BRIDGE_NF_CALL_IPTABLES} restored to ${bridgeNf}`);
   }
   await rm(path.join(dataDir, 'cni'), { recursive: true, force: true });
   await rm(path.dirname(podNetworkStateFile(dataDir)), { recursive: true, force: true });
