@@ -14,12 +14,12 @@ export const builtinKinds: KindDef[] = [
   ...coreKinds,
   ...appsKinds,
   ...batchKinds,
+  ...certificatesKinds,
   ...autoscalingKinds,
   ...networkingKinds,
   ...eventsKinds,
   ...clusterKinds,
   ...apiextensionsKinds,
-  ...certificatesKinds,
 ];
 
 /** group → preferred version, as discovery reports it ('' is the core group). */

@@ -33,6 +33,9 @@ import { startClusterDNS } from '../dns/index.js';
 import { ensureKubeDnsService } from '../dns/kube-dns-service.js';
 import { IpRange } from '../net/ip-range.js';
 import { NODE_DNS_ADDRESS } from '../kubelet/runtime/cri/network/pod-network.js';
+import { installDefaultImages } from '../kubelet/runtime/cri/images/install-defaults.js';
+import { PAUSE_IMAGE } from '../kubelet/runtime/cri/images/default-images.js';
+import { startTcpRelay } from '../net/tcp-relay.js';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 
@@ -200,6 +203,9 @@ export async function runUp(opts: UpOptions): Promise<RunningCluster> {
       // kube-api-access volume, as upstream's ServiceAccount admission adds it.
       serviceAccountKeyPem: pki.serviceAccountKeyPem,
       serviceAccountAdmission: true,
+      // cri pods cannot reach loopback: the kubernetes Service points at the node-local link
+      // address, where a relay (or the server itself, bound to all addresses) answers.
+      advertiseAddress: opts.runtime === 'cri' && opts.kubelet !== false ? NODE_DNS_ADDRESS : undefined,
       serviceNodePortRange: opts.serviceNodePortRange,
     });
     await step(
@@ -264,6 +270,22 @@ export async function runUp(opts: UpOptions): Promise<RunningCluster> {
           (err) => `cannot start the cri runtime: ${message(err)}`,
         );
         undo.push(() => cri.stop());
+        // The offline images (pause for every sandbox, busybox for the examples) come with us,
+        // as no registry is reachable: import them once, when the runtime lacks them.
+        if (!(await cri.runtime.images.imageStatus(PAUSE_IMAGE).catch(() => undefined))) {
+          await step('Importing the pause and busybox images', () => installDefaultImages({
+            endpoint: cri.endpoint, snapshotter: cri.snapshotter, archiveDir: join(dataDir, 'images'),
+          }), (err) => `cannot import the default images: ${message(err)}; is busybox-static installed (apt-get install -y busybox-static)?`);
+        }
+        // Pods reach the API server through the kubernetes Service; the server listens on
+        // loopback, so the node-local link address (also the DNS server's) relays to it.
+        const relay = await startTcpRelay({ host: NODE_DNS_ADDRESS, port: server.address.port }, { host: '127.0.0.1', port: server.address.port })
+          .catch((err: unknown) => {
+            // Bound to all addresses, the API server already answers there.
+            if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') return undefined;
+            throw new UpError(`cannot relay ${NODE_DNS_ADDRESS}:${server.address.port} to the API server: ${message(err)}`);
+          });
+        if (relay) undo.push(() => relay.stop());
         runtime = cri.runtime;
         stopRuntime = async () => undefined; // cri.stop() above runs after the kubelet's stop
         setPodCIDR = (cidr) => cri.setPodCIDR(cidr);

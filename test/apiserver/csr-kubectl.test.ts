@@ -16,7 +16,9 @@ import { startTestServer, type TestServer } from '../helpers/api-server.js';
 
 x509.cryptoProvider.set(webcrypto);
 const exec = promisify(execFile);
-const KUBECTLS = ['1.27', '1.33'].map((v) => `/usr/lib/google-cloud-sdk/bin/kubectl.${v}`).filter((p) => existsSync(p));
+const KUBECTLS = ['1.27', '1.33']
+  .map((version) => ({ version, binary: `/usr/lib/google-cloud-sdk/bin/kubectl.${version}` }))
+  .filter((k) => existsSync(k.binary));
 const BASE = '/apis/certificates.k8s.io/v1/certificatesigningrequests';
 const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 
@@ -50,8 +52,7 @@ describe('kubectl with certificatesigningrequests', { skip: KUBECTLS.length === 
     assert.equal(r.status, 201, r.text);
   }
 
-  for (const binary of KUBECTLS) {
-    const version = binary.slice(binary.lastIndexOf('.', binary.length - 4) + 1);
+  for (const { version, binary } of KUBECTLS) {
     const kubectl = async (...args: string[]) => {
       const env = { ...process.env, KUBECONFIG: '/dev/null', HOME: home };
       return exec(binary, ['-s', t.url, '--cache-dir', join(home, version), ...args], { env, timeout: 20_000 });

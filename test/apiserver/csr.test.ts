@@ -179,6 +179,15 @@ describe('certificatesigningrequests', () => {
     assert.equal(r.json.status.conditions[0].type, 'Denied');
   });
 
+  it('refuses a delete through /approval or /status, as upstream (405)', async () => {
+    await req('POST', BASE, csr('not-through-sub', pem));
+    for (const sub of ['approval', 'status']) {
+      const r = await req('DELETE', `${BASE}/not-through-sub/${sub}`);
+      assert.equal(r.status, 405, r.text);
+    }
+    assert.equal((await req('GET', `${BASE}/not-through-sub`)).status, 200);
+  });
+
   it('does not let /status add or change Approved/Denied', async () => {
     const created = (await req('POST', BASE, csr('status-approve', pem))).json;
     const r = await req('PUT', `${BASE}/status-approve/status`, { ...created, status: { conditions: [approved()] } });

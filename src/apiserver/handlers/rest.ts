@@ -86,6 +86,8 @@ export class RestHandler {
     if (sub && sub !== 'status' && sub !== 'finalize' && sub !== 'approval') {
       throw new MethodNotAllowedError(`the server does not allow this method on the requested resource (${sub} is not served yet)`);
     }
+    // As upstream, /status and /approval serve get, update and patch only (never a delete).
+    if ((sub === 'status' || sub === 'approval') && !['get', 'update', 'patch'].includes(info.verb)) throw new MethodNotAllowedError();
     switch (info.verb) {
       case 'get':
         return this.get(call);

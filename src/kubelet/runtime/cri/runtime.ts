@@ -392,6 +392,8 @@ export interface StartedCriRuntime {
   runtime: CriRuntime;
   endpoint: string;
   cniConfDir: string;
+  /** The managed containerd's snapshotter (undefined for someone else's runtime). */
+  snapshotter?: string;
   /** Rewrites the CNI config for the node's pod CIDR once assigned. */
   setPodCIDR(cidr: string): Promise<void>;
   /** Stops our sandboxes, closes the client and stops the managed containerd. Idempotent. */
@@ -426,6 +428,7 @@ export async function startCriRuntime(opts: StartCriRuntimeOptions): Promise<Sta
     runtime,
     endpoint,
     cniConfDir,
+    snapshotter: managed?.snapshotter,
     setPodCIDR: async (cidr) => {
       if (await writePodCIDR(networkOpts, cidr)) opts.logger.info('pod CIDR set in the CNI config', { podCIDR: cidr });
     },
