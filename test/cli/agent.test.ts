@@ -14,6 +14,7 @@ import { parse as parseYaml } from 'yaml';
 import { COXSWAIN_MAIN, processExists, startCoxswain, type RunningCoxswain } from '../e2e/coxswain-process.js';
 import { kubectl as kubectlRunner, type Kubectl } from '../e2e/kubectl-runner.js';
 import { eventually } from '../helpers/eventually.js';
+import { freePort } from '../helpers/net.js';
 
 interface AgentProcess {
   child: ChildProcess;
@@ -38,17 +39,6 @@ async function runToExit(args: string[], timeoutMs = 20_000): Promise<{ code: nu
   const code = await p.exited;
   clearTimeout(timer);
   return { code, ...p.output() };
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-    srv.on('error', reject);
-  });
 }
 
 function isListening(port: number): Promise<boolean> {

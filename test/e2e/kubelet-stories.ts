@@ -13,7 +13,6 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import { mkdtemp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +24,8 @@ import { installDefaultImages } from '../../src/kubelet/runtime/cri/images/insta
 import { managedContainerdPaths } from '../../src/kubelet/runtime/cri/containerd-config.js';
 import { managedSnapshotter } from '../../src/kubelet/runtime/cri/images/import.js';
 import { runReset } from '../../src/cli/reset.js';
+import { freePort } from '../helpers/net.js';
+export { freePort };
 
 export const KUBECTL = '/usr/lib/google-cloud-sdk/bin/kubectl.1.33';
 export const KUBECTL_127 = '/usr/lib/google-cloud-sdk/bin/kubectl.1.27';
@@ -33,18 +34,6 @@ export type StoryRuntime = 'process' | 'cri';
 
 export function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
   return poll(fn, what, { timeoutMs, intervalMs: 200, accept: (v) => v !== undefined });
-}
-
-/** A loopback port nothing listens on right now. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 export function httpGet(url: string): Promise<{ status: number; body: string }> {

@@ -11,9 +11,10 @@ import type { EndpointSlice } from 'kubernetes-types/discovery/v1.js';
 import type { ApiClient } from '../../client/api-client.js';
 import type { Clock, Timer } from '../../client/clock.js';
 import { realClock } from '../../client/clock.js';
-import { deletionHandlingKey, DeletedFinalStateUnknown } from '../../client/indexer.js';
 import { InformerFactory } from '../../client/informer-factory.js';
 import type { HandlerRegistration, SharedIndexInformer } from '../../client/shared-informer.js';
+import { watchServiceChanges } from '../change-handlers.js';
+import { deletionHandlingKey } from '../../client/indexer.js';
 import { endpointSlices, services } from '../../client/resources.js';
 import type { Logger } from '../../logger.js';
 import { nullLogger } from '../../logger.js';
@@ -130,24 +131,10 @@ export class IptablesProxier {
   start(): void {
     if (this.state !== 'INITIALIZED') throw new Error(`the iptables proxier cannot start when ${this.state}`);
     this.state = 'RUNNING';
-    this.registrations.push(
-      this.serviceInformer.addEventHandler({
-        onAdd: (svc) => this.markDirty(deletionHandlingKey(svc)),
-        onUpdate: (old, svc) => {
-          if (old.metadata?.resourceVersion !== svc.metadata?.resourceVersion) this.markDirty(deletionHandlingKey(svc));
-        },
-        onDelete: (svc) => this.markDirty(deletionHandlingKey(svc)),
-      }),
-      this.sliceInformer.addEventHandler({
-        onAdd: (s) => this.markSliceDirty(s),
-        onUpdate: (old, s) => {
-          if (old.metadata?.resourceVersion === s.metadata?.resourceVersion) return;
-          this.markSliceDirty(old);
-          this.markSliceDirty(s);
-        },
-        onDelete: (s) => this.markSliceDirty(s instanceof DeletedFinalStateUnknown ? s.obj : s),
-      }),
-    );
+    this.registrations.push(...watchServiceChanges(this.serviceInformer, this.sliceInformer, {
+      service: (key) => this.markDirty(key),
+      slice: (slice) => this.markSliceDirty(slice),
+    }));
     if (this.ownsInformers) this.informers.start();
     void (async () => {
       this.rulesOptions = { ...this.rulesOptions, conntrackTCPLiberal: await this.applier.conntrackTCPLiberal() };
