@@ -191,7 +191,8 @@ export function groupVersionPaths(group: string, version: string, kinds: readonl
     }
 
     // status and scale: read, replace, patch of a part of the object.
-    const parts: { sub: 'status' | 'scale'; word: string; schema: string; gvk: GroupVersionKind }[] = [];
+    const parts: { sub: 'status' | 'scale' | 'approval'; word: string; schema: string; gvk: GroupVersionKind }[] = [];
+    if (def.subresources?.includes('approval')) parts.push({ sub: 'approval', word: 'Approval', schema: kindName, gvk });
     if (def.subresources?.includes('status')) parts.push({ sub: 'status', word: 'Status', schema: kindName, gvk });
     if (def.subresources?.includes('scale')) {
       parts.push({ sub: 'scale', word: 'Scale', schema: SCALE, gvk: { group: 'autoscaling', kind: 'Scale', version: 'v1' } });
@@ -200,7 +201,7 @@ export function groupVersionPaths(group: string, version: string, kinds: readonl
       const sub = at(`${prefix}${nsPath}/${def.resource}/{name}/${part.sub}`, [
         { ...nameParam, description: `name of the ${part.sub === 'scale' ? 'Scale' : def.kind}` }, ...nsParam, PRETTY,
       ]);
-      const what = part.sub === 'status' ? `status of the specified ${def.kind}` : `scale of the specified ${def.kind}`;
+      const what = `${part.sub} of the specified ${def.kind}`;
       if (verbs.has('get')) {
         sub.operations.push(op({
           method: 'get', action: 'get', gvk: part.gvk, operationId: `read${id}${ns}${def.kind}${part.word}`,
