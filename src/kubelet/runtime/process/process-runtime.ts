@@ -193,7 +193,7 @@ export class ProcessRuntime implements ContainerRuntime {
     let argv: string[];
     let spec: { env: Record<string, string>; cwd: string };
     try {
-      spec = containerProcessSpec(rec.config, sb?.config, dir);
+      spec = await containerProcessSpec(rec.config, sb?.config, dir);
       const mapper = new MountMapper(rec.config.mounts);
       const wanted = containerArgv(rec.config.image, rec.config.command, rec.config.args).map((a) => mapper.rewrite(a));
       argv = resolveOnHost(wanted, { image: rec.config.image, searchPath: spec.env.PATH ?? '', busybox: hostBusybox() });
@@ -546,7 +546,7 @@ export class ProcessRuntime implements ContainerRuntime {
     const mapper = new MountMapper(rec.config.mounts);
     const { env, cwd } = rec.env && rec.cwd
       ? { env: rec.env, cwd: rec.cwd }
-      : containerProcessSpec(rec.config, this.sandboxes.get(rec.podSandboxId)?.config, this.paths.containerDir(id));
+      : await containerProcessSpec(rec.config, this.sandboxes.get(rec.podSandboxId)?.config, this.paths.containerDir(id));
     let argv: string[];
     try {
       argv = resolveOnHost(cmd.map((a) => mapper.rewrite(a)), { image: rec.config.image, searchPath: env.PATH ?? '', busybox: hostBusybox() });

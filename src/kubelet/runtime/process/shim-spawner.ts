@@ -2,7 +2,7 @@
 // Forking is cheap for a small process and costly for a large one: child_process.spawn from
 // a Node process of ~150 MB blocks its event loop for 6–30 ms per call (page tables are
 // copied at fork), so 100 pods started at once stalled everything else in `coxswain up` —
-// API server included — for seconds. The helper forks a few hundred kB instead.
+// API server included — for seconds. The helper, a shell of about a megabyte, forks cheaply.
 //
 // Protocol, one line per request on the helper's stdin:
 //   L <sh command>  run the command in a background subshell (a fork of the helper, no exec):

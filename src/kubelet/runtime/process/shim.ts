@@ -1,6 +1,6 @@
 // The shim: a few lines of sh that start the container and outlive the kubelet, as
-// containerd-shim or conmon do. Started in its own session (so a kubelet killed with its
-// process group leaves it running), it:
+// containerd-shim or conmon do. Started by the spawner helper (shim-spawner.ts), in the
+// helper's own session (so a kubelet killed with its process group leaves it running), it:
 //  - runs the container through `setsid`, so the container leads its own session and process
 //    group, which stopContainer signals as a whole and the shim itself is outside of;
 //  - sends the container's stdout and stderr to raw files (never to a pipe the kubelet holds:
@@ -11,7 +11,6 @@
 //    128+n, so SIGKILL gives 137 and SIGTERM 143, as Docker and containerd report them.
 // Each file is written by one echo (one write(2)); a reader takes it only once it ends in a
 // newline, so it never acts on half of one (a rename would cost an exec of mv on every start).
-// The shim itself is started by the spawner helper (shim-spawner.ts), not by the kubelet.
 // Its files are tiny and local, so they are read synchronously: a read costs microseconds,
 // less than the thread-pool round trip and promise of an asynchronous one, and these reads
 // run for every container start and every status check.
