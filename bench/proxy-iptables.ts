@@ -61,12 +61,12 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
   });
 }
 async function benchNetns(): Promise<Netns> {
-  const ns = await benchNetns();
+  const ns = await Netns.create('bench');
   live.add(ns);
   return ns;
 }
 async function dropNetns(ns: Netns): Promise<void> {
-  await dropNetns(ns);
+  await ns.delete();
   live.delete(ns);
 }
 
