@@ -243,7 +243,7 @@ export async function runUp(opts: UpOptions): Promise<RunningCluster> {
           { controllerManager: local('system:kube-controller-manager'), scheduler: local('system:kube-scheduler'), sim: local('system:node:sim') },
           {
             controllers: opts.controllers, scheduler: opts.scheduler, simNodes: opts.simNodes, logger,
-            // Pods get their own addresses only with the cri runtime; process-mode pods share the host's.
+            // Node podCIDRs only for cri pods: process-mode pods get loopback addresses from their runtime.
             clusterCIDR: opts.runtime === 'cri' ? CLUSTER_CIDR : undefined,
           },
         ),
