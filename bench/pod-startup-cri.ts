@@ -13,10 +13,10 @@
 // routes, chains, cgroups and containerd state it created. Prints one JSON object.
 // Run: npx tsc -p . ; node dist/bench/pod-startup-cri.js
 import { readdirSync, readFileSync } from 'node:fs';
-import https from 'node:https';
 import { join } from 'node:path';
 import { BenchClient, cpuSeconds, hostInfo, machineCpuSample, memoryMiB, runConcurrently, startCluster, type BenchCluster } from './cluster.js';
 import { round, summarize } from './stats.js';
+import { allStarted, until, watchPods } from './pod-watch.js';
 import { installDefaultImages } from '../src/kubelet/runtime/cri/images/install-defaults.js';
 import { managedContainerdPaths } from '../src/kubelet/runtime/cri/containerd-config.js';
 import { managedSnapshotter } from '../src/kubelet/runtime/cri/images/import.js';
@@ -33,41 +33,6 @@ const LABEL = 'bench.coxswain.dev/run=pod-startup-cri';
 const TARGET_P99_MS = 1500;
 const UPSTREAM_SLO_P99_MS = 5000;
 
-interface PodLike {
-  metadata: { name: string };
-  spec?: { containers?: unknown[] };
-  status?: { phase?: string; podIP?: string; containerStatuses?: { started?: boolean; state?: { running?: unknown } }[]; conditions?: { type: string; status: string }[] };
-}
-
-/** A watch over HTTPS whose events are handed over as they arrive (newline-delimited JSON). */
-function watch(cluster: BenchCluster, path: string, onEvent: (type: string, obj: PodLike, at: number) => void): { opened: Promise<void>; close(): void } {
-  let opened!: () => void;
-  const openedPromise = new Promise<void>((r) => (opened = r));
-  const agent = new https.Agent({ keepAlive: false, ca: cluster.credentials.ca, cert: cluster.credentials.cert, key: cluster.credentials.key });
-  const req = https.request({ agent, host: cluster.url.hostname, port: cluster.url.port, method: 'GET', path, headers: { Accept: 'application/json' } }, (res) => {
-    opened();
-    let buffered = '';
-    res.setEncoding('utf8');
-    res.on('data', (chunk: string) => {
-      const at = performance.now();
-      buffered += chunk;
-      let nl: number;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        if (line.trim()) {
-          const e = JSON.parse(line) as { type: string; object: PodLike };
-          onEvent(e.type, e.object, at);
-        }
-      }
-    });
-    res.on('error', () => {});
-  });
-  req.on('error', () => {});
-  req.end();
-  return { opened: openedPromise, close: () => { req.destroy(); agent.destroy(); } };
-}
-
 function podManifest(name: string): object {
   return {
     apiVersion: 'v1',
@@ -80,24 +45,6 @@ function podManifest(name: string): object {
       terminationGracePeriodSeconds: 1,
     },
   };
-}
-
-/** Upstream's "started" for the SLO: Running, and every container reported started. */
-function allStarted(pod: PodLike): boolean {
-  const statuses = pod.status?.containerStatuses ?? [];
-  return pod.status?.phase === 'Running' && statuses.length === (pod.spec?.containers?.length ?? 1) && statuses.every((c) => c.started === true && c.state?.running !== undefined);
-}
-
-/** Resolves when `done()` holds, checked whenever `poke` is called; rejects after the timeout. */
-function until(done: () => boolean, what: string, timeoutMs = TIMEOUT_MS): { promise: Promise<void>; poke: () => void } {
-  let resolve!: () => void;
-  let reject!: (e: Error) => void;
-  const promise = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
-  const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), timeoutMs);
-  const poke = () => {
-    if (done()) { clearTimeout(timer); resolve(); }
-  };
-  return { promise, poke };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -166,7 +113,7 @@ async function main(): Promise<void> {
     const firstKubeletStatus = new Map<string, number>();
     const live = new Set<string>();
     let waiter: { poke(): void } | undefined;
-    const podWatch = watch(cluster, `/api/v1/namespaces/${NAMESPACE}/pods?watch=1&labelSelector=${encodeURIComponent(LABEL)}`, (type, pod, at) => {
+    const podWatch = watchPods(cluster, `/api/v1/namespaces/${NAMESPACE}/pods?watch=1&labelSelector=${encodeURIComponent(LABEL)}`, (type, pod, at) => {
       const name = pod.metadata.name;
       if (type === 'DELETED') live.delete(name);
       else live.add(name);
@@ -177,7 +124,7 @@ async function main(): Promise<void> {
     });
     await podWatch.opened;
     const waitAll = async (names: string[], pred: (n: string) => boolean, what: string) => {
-      const w = until(() => names.every(pred), what);
+      const w = until(() => names.every(pred), what, TIMEOUT_MS);
       waiter = w;
       w.poke();
       await w.promise;

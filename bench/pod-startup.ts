@@ -13,10 +13,10 @@
 // SIGTERM; the pods' processes (found as descendants of the child in /proc) must be gone after.
 // Run: npx tsc -p . ; node dist/bench/pod-startup.js
 import { readdirSync, readFileSync } from 'node:fs';
-import https from 'node:https';
 import os from 'node:os';
 import { BenchClient, cpuSeconds, hostInfo, machineCpuSample, memoryMiB, runConcurrently, startCluster, type BenchCluster } from './cluster.js';
 import { round, summarize } from './stats.js';
+import { allStarted, until, watchPods } from './pod-watch.js';
 
 const PODS = Number(process.env.POD_STARTUP_PODS ?? 100);
 const CONCURRENCY = Number(process.env.POD_STARTUP_CONCURRENCY ?? 20);
@@ -27,42 +27,6 @@ const NAMESPACE = 'default';
 const LABEL = 'bench.coxswain.dev/run=pod-startup';
 const TARGET_P99_MS = 1000;
 const TARGET_RSS_MB = 150;
-
-interface PodLike {
-  metadata: { name: string; deletionTimestamp?: string };
-  spec?: { nodeName?: string; containers?: unknown[] };
-  status?: { phase?: string; containerStatuses?: { started?: boolean; state?: { running?: unknown } }[] };
-}
-interface WatchEvent {
-  type: string;
-  object: PodLike & { status?: { conditions?: { type: string; status: string }[] } };
-}
-
-/** A watch over HTTPS whose events are handed over as they arrive (newline-delimited JSON). */
-function watch(cluster: BenchCluster, path: string, onEvent: (e: WatchEvent, at: number) => void): { opened: Promise<void>; close(): void } {
-  let opened!: () => void;
-  const openedPromise = new Promise<void>((r) => (opened = r));
-  const agent = new https.Agent({ keepAlive: false, ca: cluster.credentials.ca, cert: cluster.credentials.cert, key: cluster.credentials.key });
-  const req = https.request({ agent, host: cluster.url.hostname, port: cluster.url.port, method: 'GET', path, headers: { Accept: 'application/json' } }, (res) => {
-    opened();
-    let buffered = '';
-    res.setEncoding('utf8');
-    res.on('data', (chunk: string) => {
-      const at = performance.now();
-      buffered += chunk;
-      let nl: number;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        if (line.trim()) onEvent(JSON.parse(line) as WatchEvent, at);
-      }
-    });
-    res.on('error', () => {});
-  });
-  req.on('error', () => {});
-  req.end();
-  return { opened: openedPromise, close: () => { req.destroy(); agent.destroy(); } };
-}
 
 function podManifest(name: string): object {
   return {
@@ -77,25 +41,7 @@ function podManifest(name: string): object {
   };
 }
 
-/** Upstream's "started" for the SLO: Running, and every container reported started. */
-function allStarted(pod: PodLike): boolean {
-  const statuses = pod.status?.containerStatuses ?? [];
-  return pod.status?.phase === 'Running' && statuses.length === (pod.spec?.containers?.length ?? 1) && statuses.every((c) => c.started === true && c.state?.running !== undefined);
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Resolves when `done()` holds, checked whenever `poke` is called; rejects after the timeout. */
-function until(done: () => boolean, what: string, timeoutMs = TIMEOUT_MS): { promise: Promise<void>; poke: () => void } {
-  let resolve!: () => void;
-  let reject!: (e: Error) => void;
-  const promise = new Promise<void>((res, rej) => { resolve = res; reject = rej; });
-  const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), timeoutMs);
-  const poke = () => {
-    if (done()) { clearTimeout(timer); resolve(); }
-  };
-  return { promise, poke };
-}
 
 // ---- pod processes, found in /proc as descendants of the coxswain child ----
 
@@ -191,12 +137,12 @@ async function main(): Promise<void> {
     // already be Ready at the first look: then the figure is an upper bound (≤ apiReadyMs).
     let nodeReadyAt: number | undefined;
     let nodeName = '';
-    const nodeWait = until(() => nodeReadyAt !== undefined, 'the node to be Ready');
-    const nodeWatch = watch(cluster, '/api/v1/nodes?watch=1', (e, at) => {
-      const ready = e.object.status?.conditions?.find((c) => c.type === 'Ready');
+    const nodeWait = until(() => nodeReadyAt !== undefined, 'the node to be Ready', TIMEOUT_MS);
+    const nodeWatch = watchPods(cluster, '/api/v1/nodes?watch=1', (_type, node, at) => {
+      const ready = node.status?.conditions?.find((c) => c.type === 'Ready');
       if (nodeReadyAt === undefined && ready?.status === 'True') {
         nodeReadyAt = at;
-        nodeName = e.object.metadata.name;
+        nodeName = node.metadata.name;
       }
       nodeWait.poke();
     });
@@ -213,13 +159,13 @@ async function main(): Promise<void> {
     const firstKubeletStatus = new Map<string, number>();
     const live = new Set<string>();
     let waiter: { poke(): void } | undefined;
-    const podWatch = watch(cluster, `/api/v1/namespaces/${NAMESPACE}/pods?watch=1&labelSelector=${encodeURIComponent(LABEL)}`, (e, at) => {
-      const name = e.object.metadata.name;
-      if (e.type === 'DELETED') live.delete(name);
+    const podWatch = watchPods(cluster, `/api/v1/namespaces/${NAMESPACE}/pods?watch=1&labelSelector=${encodeURIComponent(LABEL)}`, (type, pod, at) => {
+      const name = pod.metadata.name;
+      if (type === 'DELETED') live.delete(name);
       else live.add(name);
-      if (e.object.spec?.nodeName && !bound.has(name)) bound.set(name, at);
-      if (e.object.status?.containerStatuses?.length && !firstKubeletStatus.has(name)) firstKubeletStatus.set(name, at);
-      if (allStarted(e.object) && !started.has(name)) started.set(name, at);
+      if (pod.spec?.nodeName && !bound.has(name)) bound.set(name, at);
+      if (pod.status?.containerStatuses?.length && !firstKubeletStatus.has(name)) firstKubeletStatus.set(name, at);
+      if (allStarted(pod) && !started.has(name)) started.set(name, at);
       waiter?.poke();
     });
     // The server sends the response headers once the watch is registered, so every pod
@@ -234,7 +180,7 @@ async function main(): Promise<void> {
         acked.set(name, performance.now());
       });
     const waitAll = async (names: string[], pred: (n: string) => boolean, what: string) => {
-      const w = until(() => names.every(pred), what);
+      const w = until(() => names.every(pred), what, TIMEOUT_MS);
       waiter = w;
       w.poke();
       await w.promise;
