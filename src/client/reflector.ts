@@ -92,14 +92,23 @@ export class Reflector<T extends ObjectWithMeta> {
   }
 
   private async listAndWatch(): Promise<void> {
+    await this.listOnce();
+    while (!this.stopped) {
+      await this.watchOnce();
+    }
+  }
+
+  /**
+   * Lists and replaces the cache. Its own function so the list is not kept alive by the
+   * watch loop's frame (an async function keeps its locals while it waits): otherwise every
+   * informer would hold its first list, and old versions of updated objects, for good.
+   */
+  private async listOnce(): Promise<void> {
     const list = await this.lw.list();
     if (this.stopped) return;
     this.lastRv = list.metadata.resourceVersion ?? '';
     this.sink.replace(list.items, this.lastRv);
     this.logger.debug('listed', { count: list.items.length, resourceVersion: this.lastRv });
-    while (!this.stopped) {
-      await this.watchOnce();
-    }
   }
 
   /** One watch from lastRv; returns when it ends normally, throws when a relist is needed. */

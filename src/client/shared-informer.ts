@@ -42,6 +42,12 @@ export interface SharedInformerOptions<T> {
   logger?: Logger;
   backoff?: BackoffOptions;
   minWatchTimeoutSeconds?: number;
+  /**
+   * Applied to every listed and watched object before it is cached or handed to handlers
+   * (client-go's SetTransform): e.g. drop managedFields and fields no handler reads, so a large
+   * cache costs less memory. It may return a new object or trim the one it is given.
+   */
+  transform?: (obj: T) => T;
 }
 
 interface Listener<T> {
@@ -67,11 +73,13 @@ export class SharedIndexInformer<T extends ObjectWithMeta> {
   private state: State = 'INITIALIZED';
   private synced = false;
   private resyncTimer: Timer | undefined;
+  private transform: ((obj: T) => T) | undefined;
 
   constructor(lw: ListerWatcher<T>, private readonly opts: SharedInformerOptions<T>) {
     this.clock = opts.clock ?? realClock;
     this.logger = (opts.logger ?? nullLogger).child({ component: 'informer', resource: opts.name });
     this.defaultResyncMs = opts.resyncPeriodMs ?? 0;
+    this.transform = opts.transform;
     this.indexer = new Indexer<T>({ [NAMESPACE_INDEX]: namespaceIndexFunc, ...opts.indexers });
     this.lister = new Lister(this.indexer);
     this.reflector = new Reflector<T>(lw, {
@@ -105,6 +113,12 @@ export class SharedIndexInformer<T extends ObjectWithMeta> {
         this.listeners.delete(listener);
       },
     };
+  }
+
+  /** Sets the transform (see SharedInformerOptions.transform); as upstream, only before start. */
+  setTransform(fn: (obj: T) => T): void {
+    if (this.state !== 'INITIALIZED') throw new Error(`informer ${this.opts.name} has already started`);
+    this.transform = fn;
   }
 
   /** Adds index functions (allowed before or after start). */
@@ -150,7 +164,8 @@ export class SharedIndexInformer<T extends ObjectWithMeta> {
     if (this.state !== 'RUNNING') return;
     const initial = !this.synced;
     const seen = new Set<string>();
-    for (const obj of items) {
+    for (const listed of items) {
+      const obj = this.transform ? this.transform(listed) : listed;
       const key = this.indexer.keyFunc(obj);
       seen.add(key);
       const old = this.indexer.upsert(obj);
@@ -171,15 +186,17 @@ export class SharedIndexInformer<T extends ObjectWithMeta> {
     }
   }
 
-  private onWatchAdd(obj: T): void {
+  private onWatchAdd(watched: T): void {
     if (this.state !== 'RUNNING') return;
+    const obj = this.transform ? this.transform(watched) : watched;
     const old = this.indexer.upsert(obj);
     if (old) this.notifyUpdate(old, obj);
     else this.notifyAdd(obj, false);
   }
 
-  private onWatchDelete(obj: T): void {
+  private onWatchDelete(watched: T): void {
     if (this.state !== 'RUNNING') return;
+    const obj = this.transform ? this.transform(watched) : watched;
     this.indexer.delete(obj);
     this.notifyDelete(obj);
   }

@@ -13,7 +13,6 @@ import type { ApiClient } from '../client/api-client.js';
 import type { Clock } from '../client/clock.js';
 import { realClock } from '../client/clock.js';
 import { isAlreadyExists, isConflict, isNotFound } from '../client/errors.js';
-import { listWatchFor } from '../client/list-watch.js';
 import { Reflector } from '../client/reflector.js';
 import { leases, nodes, pods } from '../client/resources.js';
 import type { Logger } from '../logger.js';
@@ -22,6 +21,7 @@ import { DueQueue } from './due-queue.js';
 import { ConcurrencyLimiter } from './limiter.js';
 import { buildNode, healthyConditions, nthAddress } from './node-template.js';
 import { isJobPod, runningStatus, succeededStatus } from './pod-status.js';
+import { slimPodListWatch } from './slim-pod.js';
 
 export const NODE_LEASE_NAMESPACE = 'kube-node-lease';
 
@@ -73,7 +73,7 @@ function microTime(ms: number): string {
 export class SimNodes {
   readonly nodeNames: string[];
   readonly stats = { leaseRenewals: 0, statusUpdates: 0, podsStarted: 0, podsSucceeded: 0, podsDeleted: 0, errors: 0 };
-  private readonly owned = new Map<string, { index: number; ip: string; readySince: number }>();
+  private readonly owned = new Map<string, { name: string; index: number; ip: string; readySince: number }>();
   private readonly frozen = new Set<string>();
   private readonly podState = new Map<string, SimPod>();
   private readonly clock: Clock;
@@ -109,7 +109,7 @@ export class SimNodes {
     this.limiter = new ConcurrencyLimiter(this.o.maxInFlight);
     this.nodeNames = Array.from({ length: opts.count }, (_, i) => `${this.o.namePrefix}${i}`);
     const now = this.clock.now();
-    this.nodeNames.forEach((name, i) => this.owned.set(name, { index: i, ip: nthAddress(this.o.nodeIPBase, i + 1), readySince: now }));
+    this.nodeNames.forEach((name, i) => this.owned.set(name, { name, index: i, ip: nthAddress(this.o.nodeIPBase, i + 1), readySince: now }));
   }
 
   /** Registers the nodes and their leases, then starts heartbeats and the pod watch. */
@@ -126,7 +126,7 @@ export class SimNodes {
       this.scheduleStatus(name, now + Math.floor((i * this.o.nodeStatusIntervalMs) / n) + this.o.nodeStatusIntervalMs);
     });
     this.reflector = new Reflector<Pod>(
-      listWatchFor(this.client.resource(pods), { fieldSelector: 'spec.nodeName!=', pageSize: 1000 }),
+      slimPodListWatch(this.client.resource(pods), { fieldSelector: 'spec.nodeName!=', pageSize: 1000 }),
       {
         replace: (items) => this.replacePods(items),
         add: (p) => this.onPod(p),
@@ -259,11 +259,13 @@ export class SimNodes {
 
   private onPod(pod: Pod): void {
     const key = podKey(pod);
-    const node = pod.spec?.nodeName ?? '';
-    if (!this.owned.has(node)) {
+    const owner = this.owned.get(pod.spec?.nodeName ?? '');
+    if (!owner) {
       this.forget(key);
       return;
     }
+    // The node's own name string, not the one decoded with each pod: one copy per node.
+    const node = owner.name;
     const uid = pod.metadata?.uid ?? '';
     let st = this.podState.get(key);
     if (!st || st.uid !== uid) {
