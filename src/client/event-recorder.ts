@@ -7,7 +7,8 @@ import type { Logger } from '../logger.js';
 import { nullLogger } from '../logger.js';
 import type { ApiClient } from './api-client.js';
 import type { Clock } from './clock.js';
-import { realClock } from './clock.js';
+import { realClock, sleep } from './clock.js';
+import { TokenBucket } from './rate-limiter.js';
 import { isNotFound } from './errors.js';
 import type { CoreEvent, CorrelatorOptions } from './event-correlator.js';
 import { EventCorrelator, metaTime } from './event-correlator.js';
@@ -34,6 +35,11 @@ export interface EventRecorderOptions {
   clock?: Clock;
   logger?: Logger;
   correlator?: CorrelatorOptions;
+  /**
+   * Client-side rate limit of event writes, as the event client of upstream's components
+   * (the kubelet's eventRecordQPS 50 and eventBurst 100): writes beyond it wait, in order.
+   */
+  writeRate?: { qps: number; burst: number };
 }
 
 /** A reference to `obj` (its kind and apiVersion must be set, as on watched objects). */
@@ -56,6 +62,7 @@ export class EventRecorder {
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly correlator: EventCorrelator;
+  private readonly writeRate: TokenBucket | undefined;
   private tail: Promise<void> = Promise.resolve();
   private queued = 0;
   /** Events dropped because the queue was full. */
@@ -66,6 +73,7 @@ export class EventRecorder {
     this.clock = opts.clock ?? realClock;
     this.logger = (opts.logger ?? nullLogger).child({ component: 'event-recorder', source: opts.component });
     this.correlator = new EventCorrelator(this.clock, opts.correlator);
+    this.writeRate = opts.writeRate ? new TokenBucket(opts.writeRate.qps, opts.writeRate.burst, this.clock) : undefined;
   }
 
   /** Records an event about `about` (an object or a reference). Returns at once. */
@@ -120,6 +128,8 @@ export class EventRecorder {
   }
 
   private async write(ev: CoreEvent, patch: { count: number; lastTimestamp: string; message: string } | undefined): Promise<void> {
+    const wait = this.writeRate?.reserve() ?? 0;
+    if (wait > 0) await sleep(this.clock, wait);
     const api = this.client.resource(events, ev.metadata.namespace);
     try {
       let written: CoreEvent | undefined;

@@ -113,7 +113,8 @@ export class Kubelet {
     this.nodeName = opts.nodeName;
     this.runtime = opts.runtime;
     this.nodeIP = opts.nodeIP ?? defaultNodeIP();
-    this.recorder = new EventRecorder(client, { component: 'kubelet', host: opts.nodeName, clock: this.clock, logger: this.logger });
+    // Upstream's KubeletConfiguration defaults eventRecordQPS 50 and eventBurst 100.
+    this.recorder = new EventRecorder(client, { component: 'kubelet', host: opts.nodeName, clock: this.clock, logger: this.logger, writeRate: { qps: 50, burst: 100 } });
     // Informers keep real time: their watches and back-offs are about the network, not the pods.
     this.podInformers = new InformerFactory(client, { selectors: { fieldSelector: `spec.nodeName=${opts.nodeName}` }, logger: this.logger });
     this.objectInformers = new InformerFactory(client, { logger: this.logger });

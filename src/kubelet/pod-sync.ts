@@ -4,7 +4,7 @@
 // waits (CrashLoopBackOff, CreateContainerConfigError, …); finally write the pod's status.
 // A pod being deleted is killed (preStop, SIGTERM, SIGKILL after the grace period) and then
 // deleted from the API with grace 0.
-import { promises as fs } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Container, Pod } from 'kubernetes-types/core/v1.js';
 import type { Clock } from '../client/clock.js';
@@ -287,7 +287,12 @@ export class PodSyncer {
     // As upstream: a subPath that does not exist yet is created inside its volume.
     const volumeRoot = path.join(this.deps.volumes.podDir(uid), 'volumes');
     for (const m of config.mounts) {
-      if (m.hostPath.startsWith(`${volumeRoot}/`)) await fs.mkdir(m.hostPath, { recursive: true }).catch(() => undefined);
+      if (!m.hostPath.startsWith(`${volumeRoot}/`)) continue;
+      try {
+        mkdirSync(m.hostPath, { recursive: true });
+      } catch {
+        // the runtime reports a mount it cannot use
+      }
     }
 
     let id: string;

@@ -8,6 +8,7 @@ import { HttpTransport } from '../../src/client/http-transport.js';
 import { FakeClock } from '../../src/client/clock.js';
 import { EventRecorder } from '../../src/client/event-recorder.js';
 import { configMaps, events, namespaces } from '../../src/client/resources.js';
+import { eventually } from '../helpers/eventually.js';
 
 let server: TestServer;
 let transport: HttpTransport;
@@ -121,4 +122,27 @@ test('a repeat of an event deleted meanwhile creates it again', async (t) => {
   const list = await eventsAbout('recreate');
   assert.equal(list.length, 1);
   assert.equal(list[0]!.count, 2);
+});
+
+test('with a write rate, events beyond the burst wait for tokens, in order (the kubelet\'s eventRecordQPS)', async (t) => {
+  const clock = new FakeClock();
+  const recorder = new EventRecorder(client, { component: 'rated', clock, writeRate: { qps: 2, burst: 3 } });
+  t.after(async () => {
+    while (clock.pendingTimers > 0) clock.step(clock.nextDueIn!);
+    await recorder.stop();
+  });
+  const objs = await Promise.all(['rate-0', 'rate-1', 'rate-2', 'rate-3', 'rate-4'].map(subject));
+  for (const o of objs) recorder.event(o, 'Normal', 'Created', `made ${o.metadata?.name}`);
+  const written = async () => (await client.resource(events, 'ev').list()).items.filter((e) => e.source?.component === 'rated').length;
+  // The burst goes at once; the fourth then waits half a second of (fake) time for its token.
+  await eventually(async () => (await written()) === 3 && clock.pendingTimers === 1, 'the burst to be written');
+  assert.equal(clock.nextDueIn, 500);
+  clock.step(500);
+  await eventually(async () => (await written()) === 4 && clock.pendingTimers === 1, 'the fourth event after 500 ms');
+  assert.equal(clock.nextDueIn, 500);
+  clock.step(500);
+  await recorder.flush();
+  assert.equal(await written(), 5);
+  const names = (await client.resource(events, 'ev').list()).items.filter((e) => e.source?.component === 'rated').map((e) => e.involvedObject.name).sort();
+  assert.deepEqual(names, ['rate-0', 'rate-1', 'rate-2', 'rate-3', 'rate-4']);
 });

@@ -145,6 +145,27 @@ test('secret: decoded data, default mode 0644', async () => {
   assert.equal(await mode(p), 0o644);
 });
 
+test('secret: kept in memory under a private directory, as upstream\'s tmpfs; gone with the pod', async (t) => {
+  const shm = await fs.access('/dev/shm', fs.constants.W_OK).then(() => true, () => false);
+  if (!shm) t.diagnostic('no writable /dev/shm: the volume falls back to disk');
+  secrets.set('ns/mem', { metadata: { name: 'mem', namespace: 'ns' }, data: { key: Buffer.from('v1').toString('base64') } });
+  const m = await vm.mountPod(withVolumes('u-secmem', [{ name: 'creds', secret: { secretName: 'mem' } }]));
+  const real = await fs.realpath(m.get('creds')!.hostPath);
+  if (shm) {
+    assert.ok(real.startsWith('/dev/shm/'), real);
+    const parent = await fs.stat(path.dirname(real));
+    assert.equal(parent.mode & 0o777, 0o700, 'only this user may enter the parent of every memory-backed volume');
+  }
+  assert.equal(await read(path.join(m.get('creds')!.hostPath, 'key')), 'v1');
+  // An update is written atomically into the same memory-backed directory.
+  secrets.set('ns/mem', { metadata: { name: 'mem', namespace: 'ns' }, data: { key: Buffer.from('v2').toString('base64') } });
+  await vm.mountPod(withVolumes('u-secmem', [{ name: 'creds', secret: { secretName: 'mem' } }]));
+  assert.equal(await read(path.join(m.get('creds')!.hostPath, 'key')), 'v2');
+  assert.equal(await fs.realpath(m.get('creds')!.hostPath), real);
+  await vm.cleanUp('u-secmem');
+  await assert.rejects(fs.stat(real));
+});
+
 test('downwardAPI: labels as sorted key="value" lines, name, and a container limit', async () => {
   const p = pod({
     containers: [{ name: 'c', image: 'busybox', resources: { limits: { memory: '32Mi' } } }],

@@ -2,8 +2,12 @@
 // upstream's pkg/volume/util/atomic_writer.go: the files live in a timestamped hidden directory
 // (`..2024_01_01_00_00_00.123`), `..data` is a symlink to it swapped by rename(2), and each
 // top-level name is a symlink through `..data`. An unchanged payload writes nothing.
-import { promises as fs } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+
+// Synchronous on purpose: a payload is a few small files, and each step is a metadata update
+// of tens of microseconds, where the promise forms cost a thread-pool round trip apiece (see
+// src/kubelet/runtime/process/records.ts for the measurement).
 
 export interface FileProjection {
   data: Buffer;
@@ -19,34 +23,33 @@ function timestampDirName(now: Date): string {
   return `..${now.getUTCFullYear()}_${p(now.getUTCMonth() + 1)}_${p(now.getUTCDate())}_${p(now.getUTCHours())}_${p(now.getUTCMinutes())}_${p(now.getUTCSeconds())}.`;
 }
 
-async function readLinkOrUndefined(p: string): Promise<string | undefined> {
+function readLinkOrUndefined(p: string): string | undefined {
   try {
-    return await fs.readlink(p);
+    return readlinkSync(p);
   } catch {
     return undefined;
   }
 }
 
-async function listFiles(root: string, rel = ''): Promise<string[]> {
+function listFiles(root: string, rel = ''): string[] {
   const out: string[] = [];
-  for (const e of await fs.readdir(path.join(root, rel), { withFileTypes: true })) {
+  for (const e of readdirSync(path.join(root, rel), { withFileTypes: true })) {
     const r = rel ? `${rel}/${e.name}` : e.name;
-    if (e.isDirectory()) out.push(...(await listFiles(root, r)));
+    if (e.isDirectory()) out.push(...listFiles(root, r));
     else out.push(r);
   }
   return out;
 }
 
-async function sameAsCurrent(current: string, files: Map<string, FileProjection>): Promise<boolean> {
+function sameAsCurrent(current: string, files: Map<string, FileProjection>): boolean {
   try {
-    const existing = await listFiles(current);
+    const existing = listFiles(current);
     if (existing.length !== files.size) return false;
     for (const rel of existing) {
       const want = files.get(rel);
       if (!want) return false;
       const p = path.join(current, rel);
-      const [data, st] = await Promise.all([fs.readFile(p), fs.stat(p)]);
-      if (!data.equals(want.data) || (st.mode & 0o7777) !== want.mode) return false;
+      if ((statSync(p).mode & 0o7777) !== want.mode || !readFileSync(p).equals(want.data)) return false;
     }
     return true;
   } catch {
@@ -55,42 +58,49 @@ async function sameAsCurrent(current: string, files: Map<string, FileProjection>
 }
 
 /** Makes `dir` hold exactly `files` (relative paths); returns whether anything changed. */
-export async function writeAtomically(dir: string, files: Map<string, FileProjection>): Promise<boolean> {
+export function writeAtomically(dir: string, files: Map<string, FileProjection>): boolean {
   for (const rel of files.keys()) {
     if (path.isAbsolute(rel) || rel.split('/').some((s) => s === '..' || s === '') || rel.startsWith('..')) {
       throw new Error(`invalid path in volume: ${rel}`);
     }
   }
-  await fs.mkdir(dir, { recursive: true });
-  const oldTarget = await readLinkOrUndefined(path.join(dir, DATA_DIR));
-  if (oldTarget && (await sameAsCurrent(path.join(dir, oldTarget), files))) return false;
+  // A directory made just now holds nothing to compare with, replace or clean up: its first
+  // payload needs no swap (readers cannot look before the links exist).
+  const fresh = mkdirSync(dir, { recursive: true }) !== undefined || readdirSync(dir).length === 0;
+  const oldTarget = fresh ? undefined : readLinkOrUndefined(path.join(dir, DATA_DIR));
+  if (oldTarget && sameAsCurrent(path.join(dir, oldTarget), files)) return false;
 
-  const tsDir = await fs.mkdtemp(path.join(dir, timestampDirName(new Date())));
+  const tsDir = mkdtempSync(path.join(dir, timestampDirName(new Date())));
   for (const [rel, f] of files) {
     const p = path.join(tsDir, rel);
-    await fs.mkdir(path.dirname(p), { recursive: true });
+    if (rel.includes('/')) mkdirSync(path.dirname(p), { recursive: true });
+    writeFileSync(p, f.data, { mode: f.mode });
     // Created with its mode; chmod (another journaled inode update) only when the umask took
     // bits away (upstream writes then chmods every file).
-    await fs.writeFile(p, f.data, { mode: f.mode });
-    if (((await fs.stat(p)).mode & 0o7777) !== f.mode) await fs.chmod(p, f.mode);
+    if ((statSync(p).mode & 0o7777) !== f.mode) chmodSync(p, f.mode);
   }
-  const tmp = path.join(dir, DATA_TMP);
-  await fs.rm(tmp, { force: true });
-  await fs.symlink(path.basename(tsDir), tmp);
-  await fs.rename(tmp, path.join(dir, DATA_DIR));
-
   const wantTop = new Set([...files.keys()].map((rel) => rel.split('/')[0]!));
+  if (fresh) {
+    symlinkSync(path.basename(tsDir), path.join(dir, DATA_DIR));
+    for (const top of wantTop) symlinkSync(path.join(DATA_DIR, top), path.join(dir, top));
+    return true;
+  }
+
+  const tmp = path.join(dir, DATA_TMP);
+  rmSync(tmp, { force: true });
+  symlinkSync(path.basename(tsDir), tmp);
+  renameSync(tmp, path.join(dir, DATA_DIR));
   for (const top of wantTop) {
     const link = path.join(dir, top);
     const target = path.join(DATA_DIR, top);
-    if ((await readLinkOrUndefined(link)) === target) continue;
-    await fs.rm(link, { recursive: true, force: true });
-    await fs.symlink(target, link);
+    if (readLinkOrUndefined(link) === target) continue;
+    rmSync(link, { recursive: true, force: true });
+    symlinkSync(target, link);
   }
-  for (const e of await fs.readdir(dir)) {
+  for (const e of readdirSync(dir)) {
     if (e.startsWith('..') || wantTop.has(e)) continue;
-    await fs.rm(path.join(dir, e), { recursive: true, force: true });
+    rmSync(path.join(dir, e), { recursive: true, force: true });
   }
-  if (oldTarget && oldTarget !== path.basename(tsDir)) await fs.rm(path.join(dir, oldTarget), { recursive: true, force: true });
+  if (oldTarget && oldTarget !== path.basename(tsDir)) rmSync(path.join(dir, oldTarget), { recursive: true, force: true });
   return true;
 }

@@ -12,7 +12,7 @@ import { persistentVolumeClaims, persistentVolumes } from '../../client/resource
 import type { PodSources } from '../container-env.js';
 import { writeAtomically } from './atomic-writer.js';
 import type { FileProjection } from './atomic-writer.js';
-import { setUpEmptyDir, shmDirFor } from './empty-dir.js';
+import { linkMemoryDir, setUpEmptyDir, shmDirFor } from './empty-dir.js';
 import { setUpHostPath } from './host-path.js';
 import type { ProjectionContext } from './projections.js';
 import { configMapFiles, downwardAPIVolumeFiles, projectedFiles, secretFiles } from './projections.js';
@@ -149,11 +149,11 @@ export class VolumeManager {
     }
     if (v.hostPath) return { hostPath: await setUpHostPath(v.hostPath), readOnly: false };
     if (v.configMap) return this.writeFiles(uid, PLUGIN_DIRS.configMap, v.name, () => configMapFiles(v.configMap!, this.projection(pod)));
-    if (v.secret) return this.writeFiles(uid, PLUGIN_DIRS.secret, v.name, () => secretFiles(v.secret!, this.projection(pod)));
+    if (v.secret) return this.writeFiles(uid, PLUGIN_DIRS.secret, v.name, () => secretFiles(v.secret!, this.projection(pod)), 'memory');
     if (v.downwardAPI) return this.writeFiles(uid, PLUGIN_DIRS.downwardAPI, v.name, () => downwardAPIVolumeFiles(v.downwardAPI!, this.projection(pod)));
     if (v.projected) {
       const tokens = await this.fetchTokens(pod, v);
-      return this.writeFiles(uid, PLUGIN_DIRS.projected, v.name, () => projectedFiles(v.projected!, this.projection(pod, tokens)));
+      return this.writeFiles(uid, PLUGIN_DIRS.projected, v.name, () => projectedFiles(v.projected!, this.projection(pod, tokens)), 'memory');
     }
     if (v.persistentVolumeClaim) {
       const hostPath = await this.claimPath(pod.metadata?.namespace ?? 'default', v.persistentVolumeClaim.claimName);
@@ -162,13 +162,18 @@ export class VolumeManager {
     throw new VolumeError('volume type not supported by this kubelet');
   }
 
-  private async writeFiles(uid: string, plugin: string, name: string, files: () => ReturnType<typeof configMapFiles>): Promise<MountedVolume> {
+  /**
+   * Secret and projected volumes (which carry tokens) live in memory, as upstream backs them by
+   * a tmpfs so secrets never reach the disk; configMap and downwardAPI volumes are on disk.
+   */
+  private async writeFiles(uid: string, plugin: string, name: string, files: () => ReturnType<typeof configMapFiles>, backing: 'disk' | 'memory' = 'disk'): Promise<MountedVolume> {
     const dir = this.volumeDir(uid, plugin, name);
     const payload = files();
     const digest = payloadDigest(payload);
     if (this.written.get(dir) !== digest) {
+      if (backing === 'memory' && !this.written.has(dir)) linkMemoryDir(dir, uid, name, 0o755);
       this.written.delete(dir);
-      await writeAtomically(dir, payload);
+      writeAtomically(dir, payload);
       this.written.set(dir, digest);
     }
     return { hostPath: dir, readOnly: true };
@@ -204,14 +209,16 @@ export class VolumeManager {
     throw new VolumeError(`persistentvolume "${pvName}" is neither a local nor a hostPath volume`);
   }
 
-  /** Removes every volume directory of a pod (and its memory-backed emptyDirs). */
+  /** Removes every volume directory of a pod (and its memory-backed directories). */
   async cleanUp(uid: string): Promise<void> {
     this.tokens.deletePodTokens(uid);
     const prefix = `${this.podDir(uid)}${path.sep}`;
     for (const dir of [...this.written.keys()]) if (dir.startsWith(prefix)) this.written.delete(dir);
-    const emptyDirs = path.join(this.podDir(uid), 'volumes', PLUGIN_DIRS.emptyDir);
-    for (const name of await fs.readdir(emptyDirs).catch(() => [] as string[])) {
-      await fs.rm(shmDirFor(uid, name), { recursive: true, force: true });
+    for (const plugin of [PLUGIN_DIRS.emptyDir, PLUGIN_DIRS.secret, PLUGIN_DIRS.projected]) {
+      const pluginDir = path.join(this.podDir(uid), 'volumes', plugin);
+      for (const name of await fs.readdir(pluginDir).catch(() => [] as string[])) {
+        await fs.rm(shmDirFor(uid, name), { recursive: true, force: true });
+      }
     }
     await fs.rm(path.join(this.podDir(uid), 'volumes'), { recursive: true, force: true });
   }

@@ -1,7 +1,6 @@
 // The environment and working directory a container (and every exec in it) runs with in the
 // process runtime; mounts are realised here (see mounts.ts and docs/process-runtime.md).
-import { statSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdirSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -17,9 +16,9 @@ export interface ProcessSpec {
  * As Docker, PATH and HOSTNAME are always set (an image would provide PATH; the host's stands
  * in), then the container's env (container paths rewritten), then COXSWAIN_MOUNT_*.
  */
-export async function containerProcessSpec(
+export function containerProcessSpec(
   config: ContainerConfig, sandbox: PodSandboxConfig | undefined, containerDir: string,
-): Promise<ProcessSpec> {
+): ProcessSpec {
   const mapper = new MountMapper(config.mounts);
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
@@ -28,7 +27,7 @@ export async function containerProcessSpec(
   };
   for (const e of config.envs) env[e.key] = mapper.rewrite(e.value);
   Object.assign(env, mapper.env());
-  return { env, cwd: await workingDirectory(config, mapper, containerDir) };
+  return { env, cwd: workingDirectory(config, mapper, containerDir) };
 }
 
 /**
@@ -36,8 +35,8 @@ export async function containerProcessSpec(
  * as is; otherwise (and without workingDir) the container gets a private, writable directory of
  * its own beside its state, standing in for its root file system.
  */
-// The stat is synchronous (microseconds); the mkdir, a journaled metadata update, is not (see records.ts).
-async function workingDirectory(config: ContainerConfig, mapper: MountMapper, containerDir: string): Promise<string> {
+// Synchronous, as the records are (see records.ts).
+function workingDirectory(config: ContainerConfig, mapper: MountMapper, containerDir: string): string {
   const wd = config.workingDir;
   if (wd) {
     const mapped = mapper.hostDirFor(wd);
@@ -45,6 +44,6 @@ async function workingDirectory(config: ContainerConfig, mapper: MountMapper, co
     if (statSync(wd, { throwIfNoEntry: false })?.isDirectory()) return wd;
   }
   const own = path.join(containerDir, 'workdir');
-  await mkdir(own, { recursive: true });
+  mkdirSync(own, { recursive: true });
   return own;
 }

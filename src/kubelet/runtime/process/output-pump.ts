@@ -3,9 +3,7 @@
 // runtime (a kubelet restart) resumes where the last one stopped; lines that arrived while no
 // kubelet ran are stamped with the time they are read. The log file is opened by path for
 // each batch, so a rotation (rename) by the kubelet is followed.
-import { fstatSync, readFileSync } from 'node:fs';
-import { appendFile, mkdir, open } from 'node:fs/promises';
-import type { FileHandle } from 'node:fs/promises';
+import { appendFileSync, closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync } from 'node:fs';
 import path from 'node:path';
 
 import type { Clock } from '../../../client/clock.js';
@@ -24,7 +22,8 @@ interface StreamState {
   splitter: CriLineSplitter;
   /** Bytes of the raw file read so far. */
   offset: number;
-  handle?: FileHandle;
+  /** The raw file, open for reading. */
+  fd?: number;
 }
 
 export class OutputPump {
@@ -76,18 +75,18 @@ export class OutputPump {
       if (this.ended) return;
       const now = this.clock.now();
       const tail = STREAMS.flatMap((s) => this.streams.get(s)!.splitter.end(now));
-      await this.append(tail);
+      this.append(tail);
       this.ended = true;
-      await this.saveOffsets();
-      await this.closeHandles();
+      this.saveOffsets();
+      this.closeHandles();
     });
   }
 
   /** Stops reading (the container keeps running); saves where to resume. */
   close(): Promise<void> {
     return this.enqueue(async () => {
-      await this.saveOffsets();
-      await this.closeHandles();
+      this.saveOffsets();
+      this.closeHandles();
       this.listeners.clear();
     });
   }
@@ -100,14 +99,16 @@ export class OutputPump {
     return next;
   }
 
+  // Reads and appends synchronously, as the records are written (see records.ts): the raw
+  // files are in the page cache and a batch is at most READ_CHUNK per stream.
   private async readAll(): Promise<void> {
     if (this.ended) return;
     let changed = false;
     for (const stream of STREAMS) {
       const st = this.streams.get(stream)!;
-      if (!st.handle) {
+      if (st.fd === undefined) {
         try {
-          st.handle = await open(path.join(this.dir, stream), 'r');
+          st.fd = openSync(path.join(this.dir, stream), 'r');
         } catch {
           continue; // not created yet
         }
@@ -116,36 +117,36 @@ export class OutputPump {
         // Most checks find nothing new: an fstat (microseconds, no allocation) says so without
         // a read, and a buffer is only allocated for what is there. (A 64 KiB buffer per check
         // of each stream of each container was most of the process's memory between GCs.)
-        const unread = fstatSync(st.handle.fd).size - st.offset;
+        const unread = fstatSync(st.fd).size - st.offset;
         if (unread <= 0) break;
         const size = Math.min(unread, READ_CHUNK);
         const buf = Buffer.allocUnsafe(size);
-        const { bytesRead } = await st.handle.read(buf, 0, size, st.offset);
+        const bytesRead = readSync(st.fd, buf, 0, size, st.offset);
         if (bytesRead === 0) break;
         const chunk = buf.subarray(0, bytesRead);
         st.offset += bytesRead;
         changed = true;
         for (const l of this.listeners) l(stream, chunk);
-        await this.append(st.splitter.push(chunk, this.clock.now()));
+        this.append(st.splitter.push(chunk, this.clock.now()));
       }
     }
     // Saved at most once a second while running (and always on close and at the end): a
     // kubelet that crashes may copy up to a second of output twice, never lose it.
-    if (changed && Date.now() - this.savedAt >= OFFSET_SAVE_INTERVAL_MS) await this.saveOffsets();
+    if (changed && Date.now() - this.savedAt >= OFFSET_SAVE_INTERVAL_MS) this.saveOffsets();
   }
 
-  private async append(lines: Buffer[]): Promise<void> {
+  private append(lines: Buffer[]): void {
     if (lines.length === 0) return;
     try {
-      await appendFile(this.logPath, Buffer.concat(lines));
+      appendFileSync(this.logPath, Buffer.concat(lines));
     } catch {
-      await mkdir(path.dirname(this.logPath), { recursive: true });
-      await appendFile(this.logPath, Buffer.concat(lines));
+      mkdirSync(path.dirname(this.logPath), { recursive: true });
+      appendFileSync(this.logPath, Buffer.concat(lines));
     }
   }
 
   /** Saves the start of each unfinished line, so a restart re-reads it whole. */
-  private async saveOffsets(): Promise<void> {
+  private saveOffsets(): void {
     const offsets: Record<string, number> = {};
     for (const s of STREAMS) {
       const st = this.streams.get(s)!;
@@ -153,15 +154,17 @@ export class OutputPump {
     }
     const text = JSON.stringify(offsets);
     if (text === this.savedOffsets) return;
-    await writeJsonAtomic(path.join(this.dir, 'offsets.json'), offsets);
+    writeJsonAtomic(path.join(this.dir, 'offsets.json'), offsets);
     this.savedOffsets = text;
     this.savedAt = Date.now();
   }
 
-  private async closeHandles(): Promise<void> {
+  private closeHandles(): void {
     for (const st of this.streams.values()) {
-      await st.handle?.close().catch(() => undefined);
-      st.handle = undefined;
+      if (st.fd !== undefined) {
+        try { closeSync(st.fd); } catch { /* already closed */ }
+      }
+      st.fd = undefined;
     }
   }
 }
