@@ -7,6 +7,7 @@ import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
+import { removeMemoryDirsUnder } from '../src/kubelet/volumes/empty-dir.js';
 
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const START_TIMEOUT_MS = 60_000;
@@ -111,6 +112,8 @@ async function stopChild(child: ChildProcess, dataDir: string): Promise<void> {
     await exited;
     clearTimeout(timer);
   }
+  // Pods' secret and projected volumes live in /dev/shm, outside the data dir.
+  await removeMemoryDirsUnder(join(dataDir, 'kubelet', 'pods'));
   rmSync(dataDir, { recursive: true, force: true });
 }
 

@@ -2,7 +2,8 @@
 // the pods (through CRI, so the CNI plugins release addresses and iptables rules), leftover
 // CNI chains of our network, the dummy and bridge interfaces with their routes, the pods'
 // cgroups, containerd's state under the data dir, the service proxy's KUBE-* chains (as
-// `kube-proxy --cleanup`) — and restores ip_forward. The cluster's
+// `kube-proxy --cleanup`), the pods' memory-backed volumes in /dev/shm — and restores
+// ip_forward. The cluster's
 // own state (store, certificates, kubeconfig) stays. It refuses while `coxswain up` runs.
 import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
@@ -23,6 +24,7 @@ import { removeCniRules } from '../kubelet/runtime/cri/network/cni-iptables.js';
 import { readPodNetworkState, tearDownPodNetwork } from '../kubelet/runtime/cri/network/pod-network.js';
 import { CNI_NETWORK_NAME } from '../kubelet/runtime/cri/network/cni-config.js';
 import { cleanupIptablesRules } from '../proxy/iptables/index.js';
+import { removeMemoryDirsUnder } from '../kubelet/volumes/empty-dir.js';
 
 const run = promisify(execFile);
 
@@ -89,6 +91,8 @@ export async function runReset(opts: ResetOptions): Promise<string[]> {
       const cgroups = await removeAllPodCgroups(DEFAULT_CGROUP_ROOT);
       if (cgroups) note(`${cgroups} cgroup(s) under ${DEFAULT_CGROUP_ROOT}`);
     }
+    // Secret, projected and memory emptyDir volumes live in /dev/shm, outside the data dir.
+    for (const dir of await removeMemoryDirsUnder(path.join(dataDir, 'kubelet', 'pods'))) note(dir);
     for (const m of await mountsUnder(dataDir)) {
       await run('umount', ['-l', m]).catch(() => undefined);
       note(`mount ${m}`);

@@ -3,11 +3,13 @@
 // stops it by its PID and checks that it exited and that nothing listens any more.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import https from 'node:https';
 import net from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
+import { removeMemoryDirsUnder } from '../../src/kubelet/volumes/empty-dir.js';
 
 /** dist/test/e2e/ → dist/src/cli/main.js */
 export const COXSWAIN_MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
@@ -160,4 +162,13 @@ export function processExists(pid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/**
+ * Removes a test's temporary directory holding a cluster's data dir at `<tmp>/data`, with the
+ * memory-backed volumes of its pods, which live in /dev/shm (src/kubelet/volumes/empty-dir.ts).
+ */
+export async function removeClusterTmp(tmp: string): Promise<void> {
+  await removeMemoryDirsUnder(join(tmp, 'data', 'kubelet', 'pods'));
+  await rm(tmp, { recursive: true, force: true });
 }

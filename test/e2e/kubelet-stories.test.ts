@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { processExists, startCoxswain, type RunningCoxswain } from './coxswain-process.js';
+import { processExists, startCoxswain, type RunningCoxswain, removeClusterTmp } from './coxswain-process.js';
 import { kubectl } from './kubectl-runner.js';
 import { apply, defineKubeletStories, eventually, KUBECTL, podField, processesWith } from './kubelet-stories.js';
 
@@ -24,7 +24,7 @@ describe('coxswain up adopts running pods after a restart (process runtime)', ()
     if (cluster && cluster.child.exitCode === null && cluster.child.signalCode === null) await cluster.stop();
     // Should a check below have failed, leave no pod process behind.
     for (const pid of await processesWith(join(tmp, 'state', 'pid'))) process.kill(pid, 'SIGKILL');
-    await rm(tmp, { recursive: true, force: true });
+    await removeClusterTmp(tmp);
   });
 
   it('keeps the same container process across SIGKILL and restart, and leaves none after SIGTERM', async () => {

@@ -16,7 +16,7 @@ import http from 'node:http';
 import { mkdtemp, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { processExists, startCoxswain, type RunningCoxswain } from './coxswain-process.js';
+import { processExists, startCoxswain, type RunningCoxswain, removeClusterTmp } from './coxswain-process.js';
 import { kubectl, type Kubectl } from './kubectl-runner.js';
 import { acquireCriHostLock } from './cri-host-lock.js';
 import { eventually as poll } from '../helpers/eventually.js';
@@ -130,7 +130,7 @@ export async function startStoryCluster(runtime: StoryRuntime, prefix: string): 
       await k.run(['delete', 'deployments,pods', '--all', '--grace-period=0', '--force']).catch(() => undefined);
       const code = await cluster.stop();
       if (runtime === 'cri') await runReset({ dataDir }).catch(() => undefined);
-      await rm(tmp, { recursive: true, force: true });
+      await removeClusterTmp(tmp);
       await release?.();
       return code;
     },

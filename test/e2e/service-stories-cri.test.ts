@@ -19,7 +19,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { startCoxswain, type RunningCoxswain } from './coxswain-process.js';
+import { startCoxswain, type RunningCoxswain, removeClusterTmp } from './coxswain-process.js';
 import { kubectl, type Kubectl } from './kubectl-runner.js';
 import { acquireCriHostLock } from './cri-host-lock.js';
 import { criUnavailable, KUBECTL } from './kubelet-stories.js';
@@ -146,7 +146,7 @@ describe('Services on the cri runtime (iptables proxy, cluster DNS)', { skip: cr
     await k?.run(['delete', 'deployments,statefulsets,pods', '--all', '--grace-period=0', '--force']).catch(() => undefined);
     const code = await cluster?.stop();
     await runReset({ dataDir }).catch(() => undefined);
-    await rm(tmp, { recursive: true, force: true });
+    await removeClusterTmp(tmp);
     await release?.();
     assert.equal(code, 0, 'coxswain up exits cleanly');
   });

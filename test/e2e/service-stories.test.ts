@@ -13,7 +13,7 @@ import { Resolver } from 'node:dns/promises';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startCoxswain, type RunningCoxswain } from './coxswain-process.js';
+import { startCoxswain, type RunningCoxswain, removeClusterTmp } from './coxswain-process.js';
 import { kubectl, type Kubectl } from './kubectl-runner.js';
 import { eventually } from '../helpers/eventually.js';
 import { freePort } from '../helpers/net.js';
@@ -113,7 +113,7 @@ describe('Services on the process runtime (userspace proxy)', () => {
 
   after(async () => {
     await cluster?.stop();
-    await rm(dir, { recursive: true, force: true });
+    await removeClusterTmp(dir);
   });
 
   it('gives each replica its own loopback pod IP and the Service a ClusterIP from 127.43.0.0/16', async () => {

@@ -12,6 +12,7 @@ import type { Transport } from '../../src/client/transport.js';
 import { containerMounts } from '../../src/kubelet/container-config.js';
 import type { PodSources } from '../../src/kubelet/container-env.js';
 import { VolumeManager, VolumeMountError } from '../../src/kubelet/volumes/volume-manager.js';
+import { removeMemoryDirsUnder } from '../../src/kubelet/volumes/empty-dir.js';
 import { pod } from './fixtures.js';
 
 let root: string;
@@ -45,6 +46,8 @@ before(async () => {
 });
 
 after(async () => {
+  // Secret and projected volumes of the pods left mounted live in /dev/shm.
+  await removeMemoryDirsUnder(path.join(root, 'pods'));
   await fs.rm(root, { recursive: true, force: true });
 });
 
@@ -226,4 +229,24 @@ test('container mounts: subPath and subPathExpr join the volume path; readOnly h
     { containerPath: '/data', hostPath: base, readonly: false },
     { containerPath: '/logs', hostPath: path.join(base, 'logs/p'), readonly: true },
   ]);
+});
+
+test('reset: the memory-backed directories of the pods under a kubelet root are removed with their links', async (t) => {
+  const shm = await fs.access('/dev/shm', fs.constants.W_OK).then(() => true, () => false);
+  if (!shm) t.diagnostic('no writable /dev/shm: nothing is memory-backed, so nothing to remove');
+  secrets.set('ns/left', { metadata: { name: 'left', namespace: 'ns' }, data: { key: Buffer.from('v').toString('base64') } });
+  // A kubelet root of its own, holding only this pod.
+  const ownRoot = await fs.mkdtemp(path.join(os.tmpdir(), 'kubelet-reset-'));
+  t.after(() => fs.rm(ownRoot, { recursive: true, force: true }));
+  const own = new VolumeManager({ rootDir: ownRoot, client: new ApiClient(transport), sources, nodeAllocatable: () => ({ cpu: '2', memory: '4Gi' }) });
+  const m = await own.mountPod(withVolumes('u-left', [{ name: 'creds', secret: { secretName: 'left' } }, { name: 'm', emptyDir: { medium: 'Memory' } }]));
+  const reals = await Promise.all(['creds', 'm'].map((n) => fs.realpath(m.get(n)!.hostPath)));
+  const removed = await removeMemoryDirsUnder(path.join(ownRoot, 'pods'));
+  if (shm) {
+    assert.deepEqual(removed.sort(), [...reals].sort());
+    for (const r of reals) await assert.rejects(fs.stat(r));
+    await assert.rejects(fs.lstat(m.get('creds')!.hostPath), 'the link goes too');
+  } else {
+    assert.deepEqual(removed, []);
+  }
 });

@@ -3,7 +3,8 @@
 // linked from the volume path, or left on disk when /dev/shm is not writable. sizeLimit is
 // recorded, not enforced (upstream enforces it by eviction). Secret and projected volumes are
 // memory-backed the same way (see volume-manager.ts).
-import { promises as fs, lstatSync, mkdirSync, readlinkSync, rmSync, symlinkSync } from 'node:fs';
+import { promises as fs, lstatSync, mkdirSync } from 'node:fs';
+import { mkdir, readlink, rm, symlink } from '../fs-async.js';
 import path from 'node:path';
 import type { EmptyDirVolumeSource } from 'kubernetes-types/core/v1.js';
 
@@ -38,29 +39,52 @@ export function shmDirFor(uid: string, name: string): string {
 
 /**
  * Makes `volumeDir` a link to the pod volume's memory-backed directory (created with `mode`);
- * false when memory cannot be used. Synchronous, as the atomic writer (see there).
+ * false when memory cannot be used.
  */
-export function linkMemoryDir(volumeDir: string, uid: string, name: string, mode: number): boolean {
+export async function linkMemoryDir(volumeDir: string, uid: string, name: string, mode: number): Promise<boolean> {
   if (!memoryRoot()) return false;
   const target = shmDirFor(uid, name);
-  mkdirSync(target, { recursive: true, mode });
+  await mkdir(target, { recursive: true, mode });
   let existing: string | undefined;
   try {
-    existing = readlinkSync(volumeDir);
+    existing = await readlink(volumeDir);
   } catch {
     // not a link: absent, or a directory from before
   }
   if (existing === target) return true;
-  rmSync(volumeDir, { recursive: existing === undefined, force: true });
-  mkdirSync(path.dirname(volumeDir), { recursive: true });
-  symlinkSync(target, volumeDir);
+  await rm(volumeDir, { recursive: existing === undefined, force: true });
+  await mkdir(path.dirname(volumeDir), { recursive: true });
+  await symlink(target, volumeDir);
   return true;
 }
 
 export async function setUpEmptyDir(volumeDir: string, uid: string, name: string, src: EmptyDirVolumeSource): Promise<string> {
-  if (src.medium === 'Memory' && linkMemoryDir(volumeDir, uid, name, 0o777)) return volumeDir;
+  if (src.medium === 'Memory' && (await linkMemoryDir(volumeDir, uid, name, 0o777))) return volumeDir;
   await fs.mkdir(volumeDir, { recursive: true });
   // As upstream: world-writable, so any container user can use it.
   await fs.chmod(volumeDir, 0o777);
   return volumeDir;
+}
+
+/**
+ * Removes the memory-backed directories that volumes of the pods under `podsDir` (a kubelet's
+ * <root>/pods) link to, with the links; returns the directories removed. For `coxswain reset`.
+ */
+export async function removeMemoryDirsUnder(podsDir: string): Promise<string[]> {
+  const removed: string[] = [];
+  const memory = path.join(SHM, `coxswain-${process.getuid?.() ?? 0}`);
+  for (const uid of await fs.readdir(podsDir).catch(() => [] as string[])) {
+    const volumes = path.join(podsDir, uid, 'volumes');
+    for (const plugin of await fs.readdir(volumes).catch(() => [] as string[])) {
+      for (const name of await fs.readdir(path.join(volumes, plugin)).catch(() => [] as string[])) {
+        const link = path.join(volumes, plugin, name);
+        const target = await readlink(link).catch(() => undefined);
+        if (!target || path.dirname(target) !== memory) continue;
+        await rm(target, { recursive: true, force: true });
+        await rm(link, { force: true });
+        removed.push(target);
+      }
+    }
+  }
+  return removed;
 }

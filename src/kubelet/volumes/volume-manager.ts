@@ -171,9 +171,9 @@ export class VolumeManager {
     const payload = files();
     const digest = payloadDigest(payload);
     if (this.written.get(dir) !== digest) {
-      if (backing === 'memory' && !this.written.has(dir)) linkMemoryDir(dir, uid, name, 0o755);
+      if (backing === 'memory' && !this.written.has(dir)) await linkMemoryDir(dir, uid, name, 0o755);
       this.written.delete(dir);
-      writeAtomically(dir, payload);
+      await writeAtomically(dir, payload);
       this.written.set(dir, digest);
     }
     return { hostPath: dir, readOnly: true };

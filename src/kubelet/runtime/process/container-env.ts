@@ -1,6 +1,7 @@
 // The environment and working directory a container (and every exec in it) runs with in the
 // process runtime; mounts are realised here (see mounts.ts and docs/process-runtime.md).
-import { mkdirSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
+import { mkdir } from '../../fs-async.js';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -16,9 +17,9 @@ export interface ProcessSpec {
  * As Docker, PATH and HOSTNAME are always set (an image would provide PATH; the host's stands
  * in), then the container's env (container paths rewritten), then COXSWAIN_MOUNT_*.
  */
-export function containerProcessSpec(
+export async function containerProcessSpec(
   config: ContainerConfig, sandbox: PodSandboxConfig | undefined, containerDir: string,
-): ProcessSpec {
+): Promise<ProcessSpec> {
   const mapper = new MountMapper(config.mounts);
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
@@ -27,7 +28,7 @@ export function containerProcessSpec(
   };
   for (const e of config.envs) env[e.key] = mapper.rewrite(e.value);
   Object.assign(env, mapper.env());
-  return { env, cwd: workingDirectory(config, mapper, containerDir) };
+  return { env, cwd: await workingDirectory(config, mapper, containerDir) };
 }
 
 /**
@@ -35,8 +36,8 @@ export function containerProcessSpec(
  * as is; otherwise (and without workingDir) the container gets a private, writable directory of
  * its own beside its state, standing in for its root file system.
  */
-// Synchronous, as the records are (see records.ts).
-function workingDirectory(config: ContainerConfig, mapper: MountMapper, containerDir: string): string {
+// The stat is synchronous (microseconds); the mkdir, a journaled update, is not (see fs-async.ts).
+async function workingDirectory(config: ContainerConfig, mapper: MountMapper, containerDir: string): Promise<string> {
   const wd = config.workingDir;
   if (wd) {
     const mapped = mapper.hostDirFor(wd);
@@ -44,6 +45,6 @@ function workingDirectory(config: ContainerConfig, mapper: MountMapper, containe
     if (statSync(wd, { throwIfNoEntry: false })?.isDirectory()) return wd;
   }
   const own = path.join(containerDir, 'workdir');
-  mkdirSync(own, { recursive: true });
+  await mkdir(own, { recursive: true });
   return own;
 }

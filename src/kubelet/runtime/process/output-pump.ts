@@ -3,7 +3,8 @@
 // runtime (a kubelet restart) resumes where the last one stopped; lines that arrived while no
 // kubelet ran are stamped with the time they are read. The log file is opened by path for
 // each batch, so a rotation (rename) by the kubelet is followed.
-import { appendFileSync, closeSync, fstatSync, mkdirSync, openSync, readFileSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
+import { appendFile, mkdir } from '../../fs-async.js';
 import path from 'node:path';
 
 import type { Clock } from '../../../client/clock.js';
@@ -75,9 +76,9 @@ export class OutputPump {
       if (this.ended) return;
       const now = this.clock.now();
       const tail = STREAMS.flatMap((s) => this.streams.get(s)!.splitter.end(now));
-      this.append(tail);
+      await this.append(tail);
       this.ended = true;
-      this.saveOffsets();
+      await this.saveOffsets();
       this.closeHandles();
     });
   }
@@ -85,7 +86,7 @@ export class OutputPump {
   /** Stops reading (the container keeps running); saves where to resume. */
   close(): Promise<void> {
     return this.enqueue(async () => {
-      this.saveOffsets();
+      await this.saveOffsets();
       this.closeHandles();
       this.listeners.clear();
     });
@@ -99,8 +100,8 @@ export class OutputPump {
     return next;
   }
 
-  // Reads and appends synchronously, as the records are written (see records.ts): the raw
-  // files are in the page cache and a batch is at most READ_CHUNK per stream.
+  // Reads synchronously (the raw files are in the page cache, a batch at most READ_CHUNK per
+  // stream); appends, which allocate blocks in the journal, through the pool (fs-async.ts).
   private async readAll(): Promise<void> {
     if (this.ended) return;
     let changed = false;
@@ -127,26 +128,26 @@ export class OutputPump {
         st.offset += bytesRead;
         changed = true;
         for (const l of this.listeners) l(stream, chunk);
-        this.append(st.splitter.push(chunk, this.clock.now()));
+        await this.append(st.splitter.push(chunk, this.clock.now()));
       }
     }
     // Saved at most once a second while running (and always on close and at the end): a
     // kubelet that crashes may copy up to a second of output twice, never lose it.
-    if (changed && Date.now() - this.savedAt >= OFFSET_SAVE_INTERVAL_MS) this.saveOffsets();
+    if (changed && Date.now() - this.savedAt >= OFFSET_SAVE_INTERVAL_MS) await this.saveOffsets();
   }
 
-  private append(lines: Buffer[]): void {
+  private async append(lines: Buffer[]): Promise<void> {
     if (lines.length === 0) return;
     try {
-      appendFileSync(this.logPath, Buffer.concat(lines));
+      await appendFile(this.logPath, Buffer.concat(lines));
     } catch {
-      mkdirSync(path.dirname(this.logPath), { recursive: true });
-      appendFileSync(this.logPath, Buffer.concat(lines));
+      await mkdir(path.dirname(this.logPath), { recursive: true });
+      await appendFile(this.logPath, Buffer.concat(lines));
     }
   }
 
   /** Saves the start of each unfinished line, so a restart re-reads it whole. */
-  private saveOffsets(): void {
+  private async saveOffsets(): Promise<void> {
     const offsets: Record<string, number> = {};
     for (const s of STREAMS) {
       const st = this.streams.get(s)!;
@@ -154,7 +155,7 @@ export class OutputPump {
     }
     const text = JSON.stringify(offsets);
     if (text === this.savedOffsets) return;
-    writeJsonAtomic(path.join(this.dir, 'offsets.json'), offsets);
+    await writeJsonAtomic(path.join(this.dir, 'offsets.json'), offsets);
     this.savedOffsets = text;
     this.savedAt = Date.now();
   }

@@ -6,9 +6,10 @@
 // it was recorded. Nothing is ever killed by name. See docs/process-runtime.md.
 import { execFile } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { constants as fsConstants, mkdirSync, statSync, watch } from 'node:fs';
+import { constants as fsConstants, statSync, watch } from 'node:fs';
 import type { FSWatcher } from 'node:fs';
-import { mkdir, open, rm, writeFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from '../../fs-async.js';
 import type { FileHandle } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
@@ -109,8 +110,8 @@ export class ProcessRuntime implements ContainerRuntime {
     const rec: SandboxRecord = {
       id: newId(), config: structuredClone(config), state: 'SANDBOX_READY', createdAt: this.clock.now(), ip,
     };
-    if (config.logDirectory) mkdirSync(config.logDirectory, { recursive: true });
-    writeJsonNew(this.paths.sandboxFile(rec.id), rec);
+    if (config.logDirectory) await mkdir(config.logDirectory, { recursive: true });
+    await writeJsonNew(this.paths.sandboxFile(rec.id), rec);
     this.sandboxes.set(rec.id, rec);
     this.logger.debug('sandbox created', { sandbox: rec.id, pod: `${config.metadata.namespace}/${config.metadata.name}` });
     return rec.id;
@@ -124,7 +125,7 @@ export class ProcessRuntime implements ContainerRuntime {
     await Promise.all(this.containersOf(id).map((c) => this.stopContainer(c.id, 0)));
     if (rec.state !== 'SANDBOX_NOTREADY') {
       rec.state = 'SANDBOX_NOTREADY';
-      writeJsonAtomic(this.paths.sandboxFile(id), rec);
+      await writeJsonAtomic(this.paths.sandboxFile(id), rec);
     }
   }
 
@@ -175,9 +176,8 @@ export class ProcessRuntime implements ContainerRuntime {
     };
     const dir = this.paths.containerDir(id);
     // The shim creates the raw stdout/stderr files; the pump reads them once they exist.
-    mkdirSync(dir, { recursive: true });
-    mkdirSync(path.dirname(rec.logPath), { recursive: true });
-    writeJsonNew(this.paths.containerFile(id), rec);
+    await Promise.all([mkdir(dir, { recursive: true }), mkdir(path.dirname(rec.logPath), { recursive: true })]);
+    await writeJsonNew(this.paths.containerFile(id), rec);
     this.containers.set(id, rec);
     return id;
   }
@@ -193,7 +193,7 @@ export class ProcessRuntime implements ContainerRuntime {
     let argv: string[];
     let spec: { env: Record<string, string>; cwd: string };
     try {
-      spec = containerProcessSpec(rec.config, sb?.config, dir);
+      spec = await containerProcessSpec(rec.config, sb?.config, dir);
       const mapper = new MountMapper(rec.config.mounts);
       const wanted = containerArgv(rec.config.image, rec.config.command, rec.config.args).map((a) => mapper.rewrite(a));
       argv = resolveOnHost(wanted, { image: rec.config.image, searchPath: spec.env.PATH ?? '', busybox: hostBusybox() });
@@ -226,7 +226,7 @@ export class ProcessRuntime implements ContainerRuntime {
     rec.process = identifySync(pids.container);
     rec.state = 'CONTAINER_RUNNING';
     rec.startedAt = this.startTime(dir);
-    this.save(rec);
+    await this.save(rec);
     this.monitor(rec);
     this.logger.debug('container started', { container: id, name: rec.config.metadata.name, pid: pids.container });
   }
@@ -457,7 +457,7 @@ export class ProcessRuntime implements ContainerRuntime {
     await this.closeStdin(rec.id);
     // As a pid namespace ends: no exec outlives the container.
     for (const c of this.execChildren.get(rec.id) ?? []) if (c.pid) signalGroup(c.pid, 'SIGKILL');
-    if (this.containers.has(rec.id)) this.save(rec);
+    if (this.containers.has(rec.id)) await this.save(rec);
     this.logger.debug('container exited', { container: rec.id, exitCode: rec.exitCode });
   }
 
@@ -468,7 +468,7 @@ export class ProcessRuntime implements ContainerRuntime {
     rec.message = err instanceof Error ? err.message : String(err);
     rec.finishedAt = this.clock.now();
     await this.closeStdin(rec.id);
-    this.save(rec);
+    await this.save(rec);
   }
 
   /** SIGKILL to the container's process group and to anything else left in its session. */
@@ -545,7 +545,7 @@ export class ProcessRuntime implements ContainerRuntime {
     const mapper = new MountMapper(rec.config.mounts);
     const { env, cwd } = rec.env && rec.cwd
       ? { env: rec.env, cwd: rec.cwd }
-      : containerProcessSpec(rec.config, this.sandboxes.get(rec.podSandboxId)?.config, this.paths.containerDir(id));
+      : await containerProcessSpec(rec.config, this.sandboxes.get(rec.podSandboxId)?.config, this.paths.containerDir(id));
     let argv: string[];
     try {
       argv = resolveOnHost(cmd.map((a) => mapper.rewrite(a)), { image: rec.config.image, searchPath: env.PATH ?? '', busybox: hostBusybox() });
@@ -591,8 +591,8 @@ export class ProcessRuntime implements ContainerRuntime {
     return rec;
   }
 
-  private save(rec: ContainerRecord): void {
-    writeJsonAtomic(this.paths.containerFile(rec.id), rec);
+  private save(rec: ContainerRecord): Promise<void> {
+    return writeJsonAtomic(this.paths.containerFile(rec.id), rec);
   }
 }
 

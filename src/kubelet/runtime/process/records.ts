@@ -5,8 +5,7 @@
 //   <rootDir>/containers/<id>/stdout|stderr  the process's raw output (see output-pump.ts)
 //   <rootDir>/containers/<id>/pid|exit    written by the shim (see shim.ts)
 import { randomBytes } from 'node:crypto';
-import { renameSync, writeFileSync } from 'node:fs';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, writeFile } from '../../fs-async.js';
 import path from 'node:path';
 
 import type { ContainerConfig, ContainerState, PodSandboxConfig, SandboxState } from '../types.js';
@@ -47,16 +46,13 @@ export function newId(): string {
   return randomBytes(32).toString('hex');
 }
 
-// Records are written synchronously. They are small, and on this kind of disk a create or a
-// rename takes tens of microseconds; the promise forms cost several times more CPU and main-
-// thread time (a thread-pool round trip per open, write, close and rename; measured 4-6x for
-// 2,000 small files), which at a burst of pod starts was most of the kubelet's cost.
+// Written through the thread pool's callback API (see src/kubelet/fs-async.ts for why).
 
 /** Writes JSON so a reader (or a crash) never sees half a file. */
-export function writeJsonAtomic(file: string, value: unknown): void {
+export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  writeFileSync(tmp, JSON.stringify(value));
-  renameSync(tmp, file);
+  await writeFile(tmp, JSON.stringify(value));
+  await rename(tmp, file);
 }
 
 /**
@@ -64,8 +60,8 @@ export function writeJsonAtomic(file: string, value: unknown): void {
  * two and a rename). Only for a record written before anything it describes exists: a crash
  * mid-write leaves a file that does not parse, which loading skips, and nothing is lost.
  */
-export function writeJsonNew(file: string, value: unknown): void {
-  writeFileSync(file, JSON.stringify(value), { flag: 'wx' });
+export async function writeJsonNew(file: string, value: unknown): Promise<void> {
+  await writeFile(file, JSON.stringify(value), { flag: 'wx' });
 }
 
 export class RecordPaths {
