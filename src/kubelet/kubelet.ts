@@ -38,7 +38,6 @@ import { ImageManager } from './images/image-manager.js';
 import { ImageGCManager } from './images/image-gc.js';
 import type { ImageGCPolicy } from './images/image-gc.js';
 import { ContainerLogManager } from './logs/container-log-manager.js';
-import { StartGate } from './start-gate.js';
 
 export interface KubeletOptions {
   nodeName: string;
@@ -67,12 +66,7 @@ export interface KubeletOptions {
   containerLogMaxSize?: string | number;
   /** Log files kept per container, the current one included; > 1 (upstream containerLogMaxFiles, default 5). */
   containerLogMaxFiles?: number;
-  /** New pods set up and started at once, in arrival order (start-gate.ts); 0: no limit. */
-  podStartConcurrency?: number;
 }
-
-/** Enough to keep the runtime busy while one pod waits on a spawn, few enough to go in order. */
-const DEFAULT_POD_START_CONCURRENCY = Number(process.env.COXSWAIN_POD_START_CONCURRENCY ?? 8);
 
 export type KubeletState = 'INITIALIZED' | 'STARTING' | 'RUNNING' | 'STOPPING' | 'STOPPED';
 
@@ -207,7 +201,6 @@ export class Kubelet {
       statusTarget: (pod) => this.statusTarget(pod),
       isApiPod: (pod) => !this.staticPods.has(pod.metadata!.uid!),
       observe: (state) => this.observed.set(state.uid, state),
-      startGate: (opts.podStartConcurrency ?? DEFAULT_POD_START_CONCURRENCY) > 0 ? new StartGate(opts.podStartConcurrency ?? DEFAULT_POD_START_CONCURRENCY) : undefined,
     });
     this.logManager = new ContainerLogManager({
       runtime: this.runtime,

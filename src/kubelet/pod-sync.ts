@@ -29,7 +29,6 @@ import { generatePodStatus } from './pod-status.js';
 import type { ProberManager } from './prober/prober-manager.js';
 import type { PodRuntimeState } from './runtime-state.js';
 import { containerName, containersNamed, isExited, isRunning, latestContainer, readRuntimeState, restartCountOf } from './runtime-state.js';
-import type { StartGate } from './start-gate.js';
 import type { StatusManager, StatusTarget } from './status-manager.js';
 import type { MountedVolume, VolumeManager } from './volumes/volume-manager.js';
 import { VolumeMountError } from './volumes/volume-manager.js';
@@ -61,8 +60,6 @@ export interface PodSyncDeps {
   observe?(state: PodRuntimeState): void;
   /** Makes images present per imagePullPolicy; without it every image counts as present. */
   images?: ImageManager;
-  /** Admits first starts of pods a few at a time, in order (start-gate.ts); none: no limit. */
-  startGate?: StartGate;
 }
 
 /** Retry period for volumes that could not be set up and container configs that failed. */
@@ -102,19 +99,7 @@ export class PodSyncer {
       return;
     }
     this.deps.prober.addPod(pod);
-    // A pod the runtime has nothing of yet is a first start: it waits its turn at the gate,
-    // which it leaves once its status is written, or before an image pull or a postStart
-    // hook, which may take long.
-    const leaveGate = state.sandboxes.length === 0 && this.deps.startGate ? await this.deps.startGate.acquire() : () => undefined;
-    try {
-      await this.setUpAndStart(pod, state, leaveGate);
-    } finally {
-      leaveGate();
-    }
-  }
 
-  private async setUpAndStart(pod: Pod, state: PodRuntimeState, leaveGate: () => void): Promise<void> {
-    const uid = pod.metadata!.uid!;
     let volumes: Map<string, MountedVolume>;
     try {
       volumes = await this.deps.volumes.mountPod(pod);
@@ -163,10 +148,10 @@ export class PodSyncer {
         nodeAllocatable: this.deps.nodeAllocatable(),
       };
       const init = actions.nextInitContainer ? pod.spec?.initContainers?.find((c) => c.name === actions.nextInitContainer) : undefined;
-      if (init) await this.startContainer(pod, init, 'init', sandboxId, sbConfig, state, volumes, envCtx, leaveGate);
+      if (init) await this.startContainer(pod, init, 'init', sandboxId, sbConfig, state, volumes, envCtx);
       for (const name of actions.containersToStart) {
         const c = pod.spec!.containers.find((x) => x.name === name)!;
-        await this.startContainer(pod, c, 'regular', sandboxId, sbConfig, state, volumes, envCtx, leaveGate);
+        await this.startContainer(pod, c, 'regular', sandboxId, sbConfig, state, volumes, envCtx);
       }
     }
     state = await readRuntimeState(this.deps.runtime, uid);
@@ -255,7 +240,7 @@ export class PodSyncer {
     await this.deps.runtime.stopContainer(c.id, grace);
   }
 
-  private async startContainer(pod: Pod, c: Container, kind: 'init' | 'regular', sandboxId: string, sbConfig: PodSandboxConfig, state: PodRuntimeState, volumes: Map<string, MountedVolume>, envCtx: EnvContext, beforeLongWait: () => void): Promise<void> {
+  private async startContainer(pod: Pod, c: Container, kind: 'init' | 'regular', sandboxId: string, sbConfig: PodSandboxConfig, state: PodRuntimeState, volumes: Map<string, MountedVolume>, envCtx: EnvContext): Promise<void> {
     const uid = pod.metadata!.uid!;
     const waiting = this.waitingOf(uid);
     const ref = { name: c.name, init: kind === 'init' };
@@ -277,7 +262,7 @@ export class PodSyncer {
     // As upstream's startContainer, step 1: the image, per imagePullPolicy.
     const imageEvent = (type: EventType, reason: string, message: string) => this.event(pod, type, reason, message, ref);
     if (this.deps.images) {
-      const image = await this.deps.images.ensureImageExists(pod, c, imageEvent, beforeLongWait);
+      const image = await this.deps.images.ensureImageExists(pod, c, imageEvent);
       if (!image.ok) {
         waiting.set(c.name, { reason: image.reason, message: image.message });
         this.event(pod, 'Warning', 'Failed', `Error: ${image.reason}`, ref);
@@ -302,8 +287,7 @@ export class PodSyncer {
     // As upstream: a subPath that does not exist yet is created inside its volume.
     const volumeRoot = path.join(this.deps.volumes.podDir(uid), 'volumes');
     for (const m of config.mounts) {
-      if (!m.hostPath.startsWith(`${volumeRoot}/`)) continue;
-      await mkdir(m.hostPath, { recursive: true }).catch(() => undefined);
+      if (m.hostPath.startsWith(`${volumeRoot}/`)) await mkdir(m.hostPath, { recursive: true }).catch(() => undefined);
     }
 
     let id: string;
@@ -335,7 +319,6 @@ export class PodSyncer {
 
     const postStart = c.lifecycle?.postStart;
     if (postStart) {
-      beforeLongWait();
       try {
         await runLifecycleHandler(postStart, pod, c, id, { runtime: this.deps.runtime, clock: this.deps.clock, host: this.deps.probeHost(pod), timeoutSeconds: terminationGraceSeconds(pod) });
       } catch (err) {

@@ -94,8 +94,7 @@ export class ImageManager {
   }
 
   /** Upstream EnsureImageExists. Never throws for pull problems: they come back as a waiting reason. */
-  /** `beforePull` is called when a pull is about to start (which may take long). */
-  async ensureImageExists(pod: Pod, container: Container, event: ImageEventSink, beforePull?: () => void): Promise<EnsureImageResult> {
+  async ensureImageExists(pod: Pod, container: Container, event: ImageEventSink): Promise<EnsureImageResult> {
     const imgRef = container.image ?? '';
     const images = this.opts.images;
     if (!images) {
@@ -139,7 +138,6 @@ export class ImageManager {
       return { ok: false, reason: 'ImagePullBackOff', message, retryAfterMs: this.backoff.remainingMs(key) };
     }
 
-    beforePull?.();
     event('Normal', 'Pulling', `Pulling image "${imgRef}"`);
     const started = this.clock.now();
     let outcome: PullOutcome;
