@@ -17,6 +17,7 @@ import { DEFAULT_SANDBOX_IMAGE } from '../../../src/kubelet/runtime/cri/containe
 import { findExecutable, startManagedContainerd, type ManagedContainerd } from '../../../src/kubelet/runtime/cri/containerd.js';
 import { BUSYBOX_IMAGE, PAUSE_IMAGE } from '../../../src/kubelet/runtime/cri/images/default-images.js';
 import { installDefaultImages } from '../../../src/kubelet/runtime/cri/images/install-defaults.js';
+import { mountAt, STATE_TMPFS_SOURCE } from '../../../src/kubelet/runtime/cri/state-tmpfs.js';
 import { eventually } from '../../helpers/eventually.js';
 
 const skip = process.env.CI
@@ -70,6 +71,8 @@ describe('managed containerd', { skip }, () => {
     const pid = containerd?.pid;
     await containerd?.stop();
     if (pid !== undefined) assert.ok(!alive(pid), `containerd ${pid} still running`);
+    // Nothing ran any more: its state tmpfs went with it.
+    if (containerd) assert.equal(mountAt(containerd.paths.state), undefined);
     // Nothing of this instance is left: no containerd, no shim (shims name our socket).
     if (containerd) await eventually(() => processesMentioning(containerd.paths.socket).length === 0, 'no process left using our containerd');
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
@@ -84,6 +87,9 @@ describe('managed containerd', { skip }, () => {
     assert.match(config, new RegExp(`^state = "${join(dataDir, 'containerd', 'state')}"$`, 'm'));
     assert.match(config, /^\s*restrict_oom_score_adj = true$/m);
     assert.match(config, /^\s*SystemdCgroup = false$/m);
+    // State on a tmpfs of its own (as upstream's /run/containerd), runc's state under it.
+    assert.match(config, new RegExp(`^\\s*Root = "${join(dataDir, 'containerd', 'state', 'runc')}"$`, 'm'));
+    assert.deepEqual(mountAt(containerd.paths.state), { type: 'tmpfs', source: STATE_TMPFS_SOURCE });
     assert.match(config, /^\s*bin_dir = "\/usr\/lib\/cni"$/m);
     assert.match(config, new RegExp(`^\\s*sandbox_image = "${DEFAULT_SANDBOX_IMAGE}"$`, 'm'));
     assert.match(config, new RegExp(`^\\s*snapshotter = "${containerd.snapshotter}"$`, 'm'));

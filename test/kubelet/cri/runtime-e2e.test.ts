@@ -7,7 +7,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
@@ -151,5 +151,7 @@ describe('cri runtime end to end', { timeout: 240_000 }, () => {
     assert.doesNotMatch(save, /KUBE-SERVICES|KUBE-POSTROUTING|coxswain: masquerade/);
     assert.equal(existsSync('/sys/fs/cgroup/memory/coxswain') || existsSync('/sys/fs/cgroup/coxswain'), false);
     assert.equal(existsSync(path.join(dir, 'data', 'containerd')), false);
+    // Nor a mount under the data dir (containerd's state tmpfs, sandbox shm, netns, rootfs).
+    assert.doesNotMatch(readFileSync('/proc/self/mountinfo', 'utf8'), new RegExp(` ${path.join(dir, 'data')}/`));
   });
 });

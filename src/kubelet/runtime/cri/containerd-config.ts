@@ -15,7 +15,10 @@ export interface ManagedContainerdPaths {
   dir: string;
   config: string;
   root: string;
+  /** On a tmpfs of its own (state-tmpfs.ts), as upstream's /run/containerd. */
   state: string;
+  /** runc's state (`runc --root`): under `state`, not runc's default /run/containerd/runc. */
+  runcRoot: string;
   /** The gRPC socket (CRI and containerd's own API). */
   socket: string;
   ttrpcSocket: string;
@@ -43,6 +46,7 @@ export function managedContainerdPaths(dataDir: string): ManagedContainerdPaths 
     config: join(dir, 'config.toml'),
     root: join(dir, 'root'),
     state: join(dir, 'state'),
+    runcRoot: join(dir, 'state', 'runc'),
     socket,
     ttrpcSocket: `${socket}.ttrpc`,
     log: join(dir, 'containerd.log'),
@@ -116,6 +120,9 @@ disabled_plugins = [${DISABLED_PLUGINS.map(str).join(', ')}]
 
       [${cri}.containerd.runtimes.runc.options]
         SystemdCgroup = false
+        # Ours, on the state tmpfs: apart from a system containerd's, and no disk inode per
+        # state.json write and exec fifo.
+        Root = ${str(o.paths.runcRoot)}
 
   [${cri}.cni]
     bin_dir = ${str(o.cniBinDir)}

@@ -5,6 +5,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { accessSync, closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import type { Logger } from '../../../logger.js';
+import { mountStateTmpfs, unmountStateTmpfs } from './state-tmpfs.js';
 import { connectCri, CriUnsupportedError } from './client.js';
 import {
   DEFAULT_CNI_BIN_DIR,
@@ -278,6 +279,10 @@ export async function startManagedContainerd(opts: ManagedContainerdOptions): Pr
   } else {
     progress('Starting containerd');
     const t0 = Date.now();
+    const stateMount = mountStateTmpfs(paths.state);
+    if (stateMount.result === 'failed' || stateMount.result === 'not-empty') {
+      log.info('containerd state stays on the data dir file system (slower pod start-up)', { state: paths.state, reason: stateMount.error ?? stateMount.result });
+    }
     spawnContainerd();
     try {
       await waitReady(startTimeoutMs);
@@ -338,6 +343,8 @@ export async function startManagedContainerd(opts: ManagedContainerdOptions): Pr
         }
       }
       rmSync(paths.pidFile, { force: true });
+      // Pods that still run keep their shims (and the tmpfs) until `coxswain reset`.
+      if (unmountStateTmpfs(paths.state)) log.debug('containerd state tmpfs unmounted', { state: paths.state });
       state = 'stopped';
       log.info('containerd stopped', { pid: p });
     })();

@@ -6,7 +6,7 @@
 // What our runtime-neutral configs do not carry (security contexts, requests, QoS, sysctls,
 // hostAliases) comes from the pod's spec through `podSpec`, looked up by namespace/name/uid.
 import { rm } from 'node:fs/promises';
-import { totalmem } from 'node:os';
+import { availableParallelism, totalmem } from 'node:os';
 import path from 'node:path';
 import type net from 'node:net';
 import type { Pod } from 'kubernetes-types/core/v1.js';
@@ -31,6 +31,7 @@ import { removePodCgroups } from './sandbox-cgroups.js';
 import { BUSYBOX_IMAGE, PAUSE_IMAGE } from './images/default-images.js';
 import { CriImageService } from '../../images/cri-image-service.js';
 import type { ImageService } from '../types.js';
+import { ConcurrencyLimiter } from '../../../sim/limiter.js';
 
 const GRPC_NOT_FOUND = 5;
 const GRPC_DEADLINE_EXCEEDED = 4;
@@ -45,13 +46,24 @@ export interface CriRuntimeOptions {
   cgroupRoot?: string;
   clusterDomain?: string;
   logger?: Logger;
+  /**
+   * How many RunPodSandbox calls may run at once (0: no limit; default SANDBOX_CREATIONS_DEFAULT).
+   * Creating a sandbox is most of a pod's start-up cost (netns, CNI, shim, runc); CPU-bound,
+   * 100 at once only share the cores and all finish late, while a few at a time, first come
+   * first served, start the first pods early and cost less CPU each (bench/cri-runtime-floor.ts).
+   */
+  maxParallelSandboxCreations?: number;
 }
+
+/** Default for maxParallelSandboxCreations: two per core (COXSWAIN_CRI_SANDBOX_CREATIONS overrides; 0: no limit). */
+export const SANDBOX_CREATIONS_DEFAULT = Number(process.env.COXSWAIN_CRI_SANDBOX_CREATIONS ?? Math.max(2, 2 * availableParallelism()));
 
 export class CriRuntime implements ContainerRuntime {
   private readonly client: CriClient;
   private readonly logger: Logger;
   private readonly cgroupRoot: string;
   private readonly memoryCapacity = totalmem();
+  private readonly sandboxCreations: ConcurrencyLimiter | undefined;
   /** The CRI ImageService; the offline-built images are served locally (cri-image-service.ts). */
   readonly images: ImageService;
   /**
@@ -69,6 +81,8 @@ export class CriRuntime implements ContainerRuntime {
     this.images = new CriImageService(opts.client, { localImages: [BUSYBOX_IMAGE, PAUSE_IMAGE] });
     this.logger = (opts.logger ?? nullLogger).child({ component: 'cri-runtime' });
     this.cgroupRoot = opts.cgroupRoot ?? DEFAULT_CGROUP_ROOT;
+    const limit = opts.maxParallelSandboxCreations ?? SANDBOX_CREATIONS_DEFAULT;
+    this.sandboxCreations = limit > 0 ? new ConcurrencyLimiter(limit) : undefined;
   }
 
   async version(): Promise<RuntimeVersion> {
@@ -80,8 +94,9 @@ export class CriRuntime implements ContainerRuntime {
 
   async runPodSandbox(config: PodSandboxConfig): Promise<string> {
     const pod = await this.pod(config.metadata);
+    const cri = criSandboxConfig(config, pod, { cgroupRoot: this.cgroupRoot });
     try {
-      return await this.client.runPodSandbox(criSandboxConfig(config, pod, { cgroupRoot: this.cgroupRoot }));
+      return await (this.sandboxCreations ? this.sandboxCreations.run(() => this.client.runPodSandbox(cri)) : this.client.runPodSandbox(cri));
     } catch (err) {
       throw reservedOr(err, 'sandbox');
     }
