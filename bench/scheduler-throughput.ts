@@ -8,8 +8,12 @@
 // SCHED_SPLIT=1 runs the API server (and its store) in a child process instead, as
 // `coxswain server` and `coxswain sim` would be separate processes: the scheduler and the
 // simulator then talk HTTP to it, and both cores are used. cpuMsPerPod then sums both.
+//
+// SCHED_PROFILE_DIR=<dir> writes CPU profiles of the measured phase only (main.cpuprofile and,
+// split, server.cpuprofile): unlike --cpu-prof they leave out start-up and node registration.
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -42,6 +46,29 @@ function pod(i: number): Pod {
     metadata: { name: `pod-${i}`, namespace: NS, labels: { app: 'bench' } },
     spec: { containers: [{ name: 'c', image: 'registry.k8s.io/pause:3.10', resources: { requests: { cpu: '100m', memory: '128Mi' } } }] },
   };
+}
+
+/**
+ * A directory: CPU profiles of the measured phase only (first create to last binding), one
+ * per process (main.cpuprofile, server.cpuprofile), without the set-up that --cpu-prof includes.
+ */
+const PROFILE_DIR = process.env['SCHED_PROFILE_DIR'];
+
+let profiler: Session | undefined;
+async function startProfile(): Promise<void> {
+  if (!PROFILE_DIR || profiler) return;
+  profiler = new Session();
+  profiler.connect();
+  await profiler.post('Profiler.enable');
+  await profiler.post('Profiler.start');
+}
+async function stopProfile(name: string): Promise<void> {
+  if (!profiler) return;
+  const { profile } = await profiler.post('Profiler.stop');
+  profiler.disconnect();
+  profiler = undefined;
+  mkdirSync(PROFILE_DIR!, { recursive: true });
+  writeFileSync(join(PROFILE_DIR!, `${name}.cpuprofile`), JSON.stringify(profile));
 }
 
 /** 1: the API server runs in a child process (see the header). */
@@ -79,9 +106,14 @@ if (ROLE === 'server') {
   // The child of a split run: serve until told to stop; report CPU and memory on request.
   const { server, stop } = await startServer();
   const cpuUs = () => { const u = process.cpuUsage(); return u.user + u.system; };
-  process.on('message', (msg: string) => {
+  process.on('message', async (msg: string) => {
     const stats: ServerStats = { cpuUs: cpuUs(), rss: process.memoryUsage().rss, peakRss };
-    if (msg === 'stats') process.send!(stats);
+    // The first stats request marks the start of the measured phase, the second its end.
+    if (msg === 'stats') {
+      if (profiler) await stopProfile('server');
+      else await startProfile();
+      process.send!(stats);
+    }
     if (msg === 'stop') void stop().then(() => {
       clearInterval(sampler);
       process.send!(stats, () => process.exit(0));
@@ -158,9 +190,10 @@ const createTransport = new HttpTransport({ server: serverUrl, maxSockets: CREAT
 const creator = new ApiClient(createTransport).resource(pods, NS);
 let next = 0;
 let createErrors = 0;
+const serverCpu0 = child ? (await ask('stats')).cpuUs : 0;
+await startProfile();
 const t0 = performance.now();
 const cpu0 = process.cpuUsage();
-const serverCpu0 = child ? (await ask('stats')).cpuUs : 0;
 await Promise.all(Array.from({ length: CREATORS }, async () => {
   while (next < PODS) {
     const i = next++;
@@ -180,6 +213,7 @@ const timedOut = await Promise.race([
 const elapsedMs = lastBound - t0;
 const cpu = process.cpuUsage(cpu0);
 const serverEnd = child ? await ask('stats') : undefined;
+await stopProfile('main');
 const serverCpuUs = serverEnd ? serverEnd.cpuUs - serverCpu0 : 0;
 const latencies: number[] = [];
 for (let i = 0; i < PODS; i++) if (boundAt[i]) latencies.push(boundAt[i]! - createdAt[i]!);

@@ -5,6 +5,7 @@ import { KeyExistsError, KeyNotFoundError, RevisionMismatchError } from '../stor
 import type { KubeObject } from '../api/kinds.js';
 import { AlreadyExistsError, ConflictError, NotFoundError } from '../api/errors.js';
 import { WatchCache, decodeKeyValue, type CachedObject } from './watch-cache.js';
+import { cloneJson } from './clone-json.js';
 
 export interface ResourceIdentity {
   group: string;
@@ -102,7 +103,7 @@ export class ResourceStore {
     let current: CachedObject = this.cache.get(key) ?? (await this.getLatest(namespace, name));
     let fromCache = this.cache.get(key) === current;
     for (let attempt = 0; ; attempt++) {
-      const next = await fn(structuredClone(current.obj));
+      const next = await fn(cloneJson(current.obj));
       const pinned = next.metadata?.resourceVersion;
       if (pinned && pinned !== String(current.rv)) {
         if (fromCache) {
@@ -112,7 +113,8 @@ export class ResourceStore {
         }
         throw new ConflictError(this.id.resource, this.id.group, name, CONFLICT_MESSAGE);
       }
-      const body = serialize(next);
+      const shape = storedShape(next);
+      const body = JSON.stringify(shape);
       if (body === (current.raw ?? serialize(current.obj))) {
         if (!fromCache) return { object: current, changed: false };
         // A no-op against the cache may not be one against the store: check there.
@@ -121,10 +123,13 @@ export class ResourceStore {
         continue;
       }
       try {
+        // The watch cache takes this object rather than parse the text back (it was parsed before).
+        this.cache.expectWrite(key, body, shape);
         const kv = await this.store.update(key, body, current.rv);
         this.noteWrite(kv.modRevision);
         return { object: decodeKeyValue(kv), changed: true };
       } catch (e) {
+        this.cache.forgetExpectedWrite(key);
         if (e instanceof KeyNotFoundError) throw new NotFoundError(this.id.resource, this.id.group, name);
         if (e instanceof RevisionMismatchError && (fromCache || (!pinned && attempt < 16))) {
           current = decodeKeyValue(e.current);
@@ -164,11 +169,16 @@ export class ResourceStore {
  * type fields and metadata come first, so readers can splice the resourceVersion back in.
  */
 function serialize(obj: KubeObject): string {
+  return JSON.stringify(storedShape(obj));
+}
+
+/** The object as serialize writes it (shares its values with `obj`). */
+function storedShape(obj: KubeObject): KubeObject {
   const { apiVersion, kind, metadata, ...rest } = obj;
   let meta = metadata;
   if (meta && 'resourceVersion' in meta) {
     const { resourceVersion: _rv, ...others } = meta;
     meta = others;
   }
-  return JSON.stringify({ apiVersion, kind, metadata: meta, ...rest });
+  return { apiVersion, kind, metadata: meta, ...rest } as KubeObject;
 }

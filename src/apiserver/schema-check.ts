@@ -35,6 +35,9 @@ const MAX_FINDINGS = 20;
 
 export class OpenApiSchemaChecker implements SchemaChecker {
   private readonly byGvk = new Map<string, string>();
+  /** Resolved schemas by the schema that refers to them: every request walks the same ones. */
+  private readonly resolved = new WeakMap<Schema, Schema>();
+  private readonly roots = new Map<string, Schema>();
 
   constructor(private readonly definitions: Record<string, Schema>) {
     for (const [name, schema] of Object.entries(definitions)) {
@@ -48,11 +51,19 @@ export class OpenApiSchemaChecker implements SchemaChecker {
     const findings: SchemaFindings = { typeErrors: [], unknownFields: [] };
     const name = this.byGvk.get(`${def.group}/${def.version}/${def.kind}`);
     if (!name) return findings;
-    this.walk(obj, { $ref: `#/definitions/${name}` }, '', shortName(name), findings);
+    let root = this.roots.get(name);
+    if (!root) this.roots.set(name, (root = { $ref: `#/definitions/${name}` }));
+    this.walk(obj, root, [], shortName(name), findings);
     return findings;
   }
 
   private resolve(s: Schema): Schema {
+    let r = this.resolved.get(s);
+    if (!r) this.resolved.set(s, (r = this.resolveUncached(s)));
+    return r;
+  }
+
+  private resolveUncached(s: Schema): Schema {
     let cur = s;
     for (let i = 0; i < 8 && cur.$ref; i++) {
       const target = this.definitions[cur.$ref.replace(/^#\/(definitions|components\/schemas)\//, '')];
@@ -75,7 +86,8 @@ export class OpenApiSchemaChecker implements SchemaChecker {
     return {};
   }
 
-  private walk(value: unknown, schemaRef: Schema, path: string, goType: string, f: SchemaFindings): void {
+  /** `path` holds the field names and item indexes down to `value` (joined only for a finding). */
+  private walk(value: unknown, schemaRef: Schema, path: PathSegment[], goType: string, f: SchemaFindings): void {
     if (f.typeErrors.length + f.unknownFields.length >= MAX_FINDINGS) return;
     if (value === null || value === undefined) return; // null means "unset", as Go's decoder treats it
     const s = this.resolve(schemaRef);
@@ -110,7 +122,9 @@ export class OpenApiSchemaChecker implements SchemaChecker {
         if (s.items) {
           value.forEach((v, i) => {
             if (v === null) value[i] = v = this.zeroValue(s.items!);
-            this.walk(v, s.items!, `${path}[${i}]`, goType, f);
+            path.push(i);
+            this.walk(v, s.items!, path, goType, f);
+            path.pop();
           });
         }
         return;
@@ -122,23 +136,27 @@ export class OpenApiSchemaChecker implements SchemaChecker {
       }
       if (s['x-kubernetes-preserve-unknown-fields']) return;
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
-        const child = `${path ? `${path}.` : ''}${k}`;
         if (v === null && s.properties?.[k]) {
           delete (value as Record<string, unknown>)[k];
           continue;
         }
         const prop = s.properties?.[k];
         if (prop) {
-          this.walk(v, prop, child, goType, f);
+          path.push(k);
+          this.walk(v, prop, path, goType, f);
+          path.pop();
           if (isEmptyCollection(v) && !s.required?.includes(k) && this.isCollection(prop)) {
             // As Go's encoding/json with omitempty: empty maps and slices are not kept.
             delete (value as Record<string, unknown>)[k];
           }
         }
-        else if (typeof s.additionalProperties === 'object') this.walk(v, s.additionalProperties, child, goType, f);
-        else if (s.additionalProperties !== true && s.properties) {
+        else if (typeof s.additionalProperties === 'object') {
+          path.push(k);
+          this.walk(v, s.additionalProperties, path, goType, f);
+          path.pop();
+        } else if (s.additionalProperties !== true && s.properties) {
           // As upstream's decoder: unknown fields are dropped (and reported).
-          f.unknownFields.push(child);
+          f.unknownFields.push(pathText([...path, k]));
           delete (value as Record<string, unknown>)[k];
         }
       }
@@ -159,9 +177,26 @@ export const noSchemaChecker: SchemaChecker = {
   check: () => ({ typeErrors: [], unknownFields: [] }),
 };
 
+const shortNames = new Map<string, string>();
+
 function shortName(ref: string): string {
-  const parts = ref.split('.');
-  return parts[parts.length - 1];
+  let n = shortNames.get(ref);
+  if (n === undefined) {
+    const parts = ref.split('.');
+    n = parts[parts.length - 1]!;
+    if (shortNames.size < 4096) shortNames.set(ref, n);
+  }
+  return n;
+}
+
+/** A field name or a list index. */
+type PathSegment = string | number;
+
+/** `spec.containers[0].image`, as the Go decoder names a field. */
+function pathText(path: readonly PathSegment[]): string {
+  let out = '';
+  for (const seg of path) out += typeof seg === 'number' ? `[${seg}]` : out ? `.${seg}` : seg;
+  return out;
 }
 
 function jsonKind(v: unknown): string {
@@ -172,6 +207,6 @@ function jsonKind(v: unknown): string {
 }
 
 /** Mirrors encoding/json's message: `json: cannot unmarshal string into Go struct field PodSpec.spec.containers of type []v1.Container`. */
-function typeError(v: unknown, path: string, goType: string, want: string): string {
-  return `json: cannot unmarshal ${jsonKind(v)} into Go struct field ${goType}.${path} of type ${want}`;
+function typeError(v: unknown, path: readonly PathSegment[], goType: string, want: string): string {
+  return `json: cannot unmarshal ${jsonKind(v)} into Go struct field ${goType}.${pathText(path)} of type ${want}`;
 }

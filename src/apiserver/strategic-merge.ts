@@ -7,6 +7,7 @@
 // `$deleteFromPrimitiveList/<field>`.
 import { ApiError } from '../api/errors.js';
 import { noSchema, schemaForDefinition, type PatchField, type PatchSchema } from './strategic-merge-schema.js';
+import { cloneJson } from './clone-json.js';
 
 export { noSchema, schemaForDefinition, type PatchField, type PatchSchema };
 
@@ -39,7 +40,7 @@ export function strategicMergePatch(original: unknown, patch: unknown, schema: P
   if (!isMap(patch) || (original != null && !isMap(original))) {
     throw new StrategicMergeError('invalid JSON document', 400);
   }
-  return mergeMap(structuredClone(original ?? {}), structuredClone(patch), schema);
+  return mergeMap(cloneJson(original ?? {}), cloneJson(patch), schema);
 }
 
 function mergeMap(original: JsonMap, patch: JsonMap, schema: PatchSchema): JsonMap {

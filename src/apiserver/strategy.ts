@@ -4,6 +4,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type { KindDef, KubeObject } from '../api/kinds.js';
 import { prepareServiceUpdate } from './service-alloc/service-fields.js';
+import { cloneJson } from './clone-json.js';
 
 /** RFC 3339 with second precision, as metav1.Time serializes. */
 export function nowTimestamp(now = new Date()): string {
@@ -91,7 +92,7 @@ function dropEmptyMetadata(meta: Record<string, any>): void {
 
 /** As upstream's status strategy: a status write changes only status. */
 export function prepareForStatusUpdate(obj: KubeObject, old: KubeObject): KubeObject {
-  const next = structuredClone(old);
+  const next = cloneJson(old);
   if (obj.status === undefined) delete next.status;
   else next.status = obj.status;
   if (obj.metadata?.resourceVersion) next.metadata!.resourceVersion = obj.metadata.resourceVersion;

@@ -3,6 +3,7 @@
 import type { KeyValue, Store, Watch, WatchEvent } from '../store/types.js';
 import type { KubeObject } from '../api/kinds.js';
 import { GoneError } from '../api/errors.js';
+import { cloneJson, jsonRoundTrip } from './clone-json.js';
 
 /** An object as held by the cache: parsed (shared, never mutate) and serialized with its resourceVersion. */
 export interface CachedObject {
@@ -29,6 +30,7 @@ export interface CacheEvent {
 export type CacheListener = (ev: CacheEvent) => void;
 
 const DEFAULT_WINDOW = 4096;
+const MAX_EXPECTED = 10_000;
 
 /** Wraps stored text; it is parsed only when something reads `obj`. */
 export function decodeKeyValue(kv: KeyValue, rv = kv.modRevision): CachedObject {
@@ -102,6 +104,8 @@ export class WatchCache {
   private readonly waiters: { rv: number; resolve: () => void }[] = [];
   private storeWatch: Watch | undefined;
   private failure: Error | undefined;
+  /** Writes this server is making, by key: the stored text and the object it was made from. */
+  private readonly expected = new Map<string, { text: string; shape: KubeObject }>();
 
   constructor(
     private readonly store: Store,
@@ -167,6 +171,20 @@ export class WatchCache {
 
   get(key: string): CachedObject | undefined {
     return this.items.get(key);
+  }
+
+  /**
+   * Announces a write of `text` made from `shape` (its values, not yet serialized): when the
+   * write's event arrives, the cached object is a copy of `shape` instead of a parse of the text.
+   */
+  expectWrite(key: string, text: string, shape: KubeObject): void {
+    // Writes that never arrive (a failed one not forgotten) must not pile up.
+    if (this.expected.size >= MAX_EXPECTED) this.expected.clear();
+    this.expected.set(key, { text, shape });
+  }
+
+  forgetExpectedWrite(key: string): void {
+    this.expected.delete(key);
   }
 
   /**
@@ -237,7 +255,7 @@ export class WatchCache {
         }
         ev = { type: 'DELETED', object, prev: last, rv };
       } else {
-        const object = decodeKeyValue(e.kv);
+        const object = this.takeExpected(e.kv) ?? decodeKeyValue(e.kv);
         if (!prev) this.sortedKeys.splice(lowerBound(this.sortedKeys, e.kv.key), 0, e.kv.key);
         this.items.set(e.kv.key, object);
         ev = { type: prev ? 'MODIFIED' : 'ADDED', object, prev, rv };
@@ -260,6 +278,19 @@ export class WatchCache {
     this.wakeWaiters();
   }
 
+  /** The announced object of this write, when its text is what was stored. */
+  private takeExpected(kv: KeyValue): CachedObject | undefined {
+    const exp = this.expected.get(kv.key);
+    if (!exp) return undefined;
+    this.expected.delete(kv.key);
+    if (exp.text !== kv.value) return undefined;
+    // Exactly what parsing the text gives (StoredObject.obj), without the parse.
+    const obj = jsonRoundTrip(exp.shape) as KubeObject;
+    obj.metadata = obj.metadata ?? {};
+    obj.metadata.resourceVersion = String(kv.modRevision);
+    return cachedObject(kv.key, obj, kv.modRevision, kv.value);
+  }
+
   private wakeWaiters(): void {
     for (let i = this.waiters.length - 1; i >= 0; i--) {
       if (this.waiters[i].rv <= this.revision) this.waiters.splice(i, 1)[0].resolve();
@@ -268,7 +299,7 @@ export class WatchCache {
 }
 
 function withRv(o: CachedObject, rv: number): CachedObject {
-  const obj = structuredClone(o.obj);
+  const obj = cloneJson(o.obj);
   obj.metadata!.resourceVersion = String(rv);
   return cachedObject(o.key, obj, rv, o.raw);
 }

@@ -17,12 +17,16 @@ export interface LocalRequest {
   headers?: Record<string, string>;
   body?: Buffer;
   user: LocalUser;
+  /** Watch events are wanted as objects (see apiserver/local.ts). */
+  objectMode?: boolean;
 }
 
 export interface LocalResponse {
   status: number;
   headers: Record<string, string>;
   body: NodeJS.ReadableStream;
+  /** The watch events as objects, when the server answered in object mode. */
+  events?: AsyncIterable<unknown>;
   cancel(): void;
 }
 
@@ -42,12 +46,14 @@ export class InProcessTransport implements Transport {
 
   async stream(req: TransportRequest): Promise<StreamResponse> {
     await yieldToEventLoop();
-    const res = await this.handle({ ...req, user: this.user });
+    // Same process: watch events can come as objects, without JSON in between.
+    const res = await this.handle({ ...req, user: this.user, objectMode: true });
     let cancelled = false;
     return {
       status: res.status,
       headers: lowerCase(res.headers),
       body: res.body as AsyncIterable<Buffer>,
+      ...(res.events && { events: res.events }),
       cancel: () => {
         if (cancelled) return;
         cancelled = true;

@@ -23,6 +23,11 @@ export interface StreamResponse {
   headers: Record<string, string>;
   /** The body in chunks; ends when the server ends the response or cancel() is called. */
   body: AsyncIterable<Buffer>;
+  /**
+   * In-process watches only: the events as objects (each the caller's own copy), in place of
+   * JSON lines on the body. Ends like the body.
+   */
+  events?: AsyncIterable<unknown>;
   /** Aborts the request; the body then ends. Idempotent. */
   cancel(): void;
 }

@@ -21,6 +21,14 @@ export function decodeWatch<T>(res: StreamResponse): Watch<T> {
   return {
     cancel: () => res.cancel(),
     async *[Symbol.asyncIterator]() {
+      if (res.events) {
+        try {
+          for await (const event of res.events) yield event as WatchEvent<T>;
+        } finally {
+          res.cancel();
+        }
+        return;
+      }
       let pending = '';
       // A multi-byte character may straddle two chunks.
       const utf8 = new StringDecoder('utf8');

@@ -225,7 +225,7 @@ export class Scheduler {
     const r = schedulePod(fw, snapshot, q.podInfo, {
       startIndex: this.startIndex,
       random: this.random,
-      nominatedPods: this.queue.nominator.podsForNode,
+      nominatedPods: this.queue.nominator.empty ? undefined : this.queue.nominator.podsForNode,
     });
     this.startIndex = r.nextStartIndex;
 

@@ -57,4 +57,59 @@ describe('in-process requests', () => {
     w.cancel();
     await ended;
   });
+
+  it('delivers watch events as objects in object mode: the same events as the JSON lines, each watcher its own copy', async () => {
+    const list = await t.server.handleLocal({ method: 'GET', path: '/api/v1/namespaces/default/configmaps', user });
+    const rv = JSON.parse(await readAll(list.body)).metadata.resourceVersion;
+    const path = `/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=${rv}&allowWatchBookmarks=true`;
+    const text = await t.server.handleLocal({ method: 'GET', path, user });
+    const a = await t.server.handleLocal({ method: 'GET', path, user, objectMode: true });
+    const b = await t.server.handleLocal({ method: 'GET', path, user, objectMode: true });
+    assert.equal(text.events, undefined);
+    assert.ok(a.events && b.events);
+    await t.request('POST', '/api/v1/namespaces/default/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'objects', labels: { x: '1' } }, data: { k: 'v' } });
+    await t.request('DELETE', '/api/v1/namespaces/default/configmaps/objects');
+    const take = async (events: AsyncIterable<any>, n: number) => {
+      const out: any[] = [];
+      for await (const ev of events) if (out.push(ev) === n) break;
+      return out;
+    };
+    const lines = new Promise<any[]>((resolve) => {
+      let buf = '';
+      text.body.on('data', (c) => {
+        buf += c;
+        const got = buf.split('\n').filter(Boolean);
+        if (got.length >= 2) resolve(got.slice(0, 2).map((l) => JSON.parse(l)));
+      });
+    });
+    const [fromA, fromB, fromText] = await Promise.all([take(a.events, 2), take(b.events, 2), lines]);
+    assert.deepEqual(fromA.map((e) => e.type), ['ADDED', 'DELETED']);
+    assert.deepEqual(fromA, fromText);
+    // Key order as in the JSON text, resourceVersion first in metadata.
+    assert.equal(JSON.stringify(fromA[0]), JSON.stringify(fromText[0]));
+    fromA[0].object.metadata.labels.x = 'changed';
+    assert.equal(fromB[0].object.metadata.labels.x, '1');
+    for (const w of [text, a, b]) w.cancel();
+  });
+
+  it('ends the events of an object-mode watch when it is cancelled', async () => {
+    const w = await t.server.handleLocal({ method: 'GET', path: '/api/v1/namespaces/default/configmaps?watch=1', user, objectMode: true });
+    const done = (async () => {
+      let n = 0;
+      for await (const _ of w.events!) n++;
+      return n;
+    })();
+    w.cancel();
+    assert.equal(typeof (await done), 'number');
+  });
+
+  it('keeps a table watch in JSON lines even in object mode', async () => {
+    const w = await t.server.handleLocal({
+      method: 'GET', path: '/api/v1/namespaces/default/configmaps?watch=1', user, objectMode: true,
+      headers: { Accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' },
+    });
+    assert.equal(w.status, 200);
+    assert.equal(w.events, undefined);
+    w.cancel();
+  });
 });

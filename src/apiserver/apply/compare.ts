@@ -91,6 +91,8 @@ function compareMap(l: unknown, r: unknown, t: MapType, path: PathElement[], c: 
   for (const key of keys) {
     const lv = lm && Object.hasOwn(lm, key) ? lm[key] : undefined;
     const rv = rm && Object.hasOwn(rm, key) ? rm[key] : undefined;
+    // Equal values hold no change at any depth; most of an updated object is unchanged.
+    if (lv !== undefined && rv !== undefined && deepEqual(lv, rv)) continue;
     compareAt(lv, rv, t.field(key).type, [...path, { field: key }], c);
   }
   return false;

@@ -12,6 +12,7 @@ import {
 } from './managed-fields.js';
 import { ApplyTypes, type ApplyType } from './type-schema.js';
 import { recordApply, recordUpdate } from './updater.js';
+import { createMemoKey, recallCreate, rememberCreate } from './create-fields-memo.js';
 
 /** An API object as JSON. */
 export type KubeObject = JsonObject & { metadata?: JsonObject };
@@ -94,6 +95,13 @@ export interface UpdateRequest extends Common {
  * once an existing object has no managedFields, updates do not start tracking again (only apply does).
  */
 export function updateManagedFields(req: UpdateRequest): KubeObject {
+  // A create that sends no managedFields: same-shaped creates record the same entry.
+  const memoKey = !req.old && !req.subresource && !req.ignored && isObject(req.updated.metadata) && req.updated.metadata.managedFields === undefined
+    ? createMemoKey(req.manager, req.apiVersion, req.type, req.updated) : undefined;
+  if (memoKey !== undefined) {
+    const recalled = recallCreate(memoKey, formatTime(req.now ?? new Date()));
+    if (recalled) return withManagedFields(req.updated, recalled);
+  }
   const subresource = req.subresource ?? '';
   const managers = managersForUpdate(req.old, req.updated, subresource !== '');
   const updated = withoutManagedFields(req.updated);
@@ -105,7 +113,9 @@ export function updateManagedFields(req: UpdateRequest): KubeObject {
     { type: req.type, ignored: req.ignored, stripped: STRIPPED_FIELDS });
   if (took) managers.get(id)!.time = formatTime(req.now ?? new Date());
   capUpdateManagers(managers);
-  return withManagedFields(updated, encodeManagedFields(managers));
+  const entries = encodeManagedFields(managers);
+  if (memoKey !== undefined) rememberCreate(memoKey, entries);
+  return withManagedFields(updated, entries);
 }
 
 /**

@@ -63,12 +63,31 @@ export function decodeManagedFields(entries: readonly ManagedFieldsEntry[] | und
       apiVersion: e.apiVersion,
       subresource: e.subresource ?? '',
       time: e.time,
-      set: FieldSet.fromFieldsV1(e.fieldsV1 ?? {}),
+      set: decodeFieldsV1(e.fieldsV1 ?? {}),
     };
     if (stored && e.fieldsV1) m.stored = { set: m.set, fieldsV1: e.fieldsV1 };
     managers.set(managerIdentifier(m), m);
   });
   return managers;
+}
+
+const MAX_DECODED = 1024;
+const decoded = new Map<string, FieldSet>();
+
+/**
+ * FieldSet.fromFieldsV1 through a bounded memo keyed by the JSON text: every update decodes
+ * the stored object's entries, which mostly repeat (the creator's fields of a ReplicaSet's
+ * pods, a kubelet's status fields). Sets are never changed in place, so they can be shared.
+ */
+function decodeFieldsV1(fieldsV1: FieldsV1): FieldSet {
+  const text = JSON.stringify(fieldsV1);
+  let set = decoded.get(text);
+  if (!set) {
+    set = FieldSet.fromFieldsV1(fieldsV1);
+    if (decoded.size >= MAX_DECODED) decoded.delete(decoded.keys().next().value!);
+    decoded.set(text, set);
+  }
+  return set;
 }
 
 /** Decodes, or yields no managers when the entries are invalid (upstream emptyManagedFieldsOnErr). */

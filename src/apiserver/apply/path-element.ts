@@ -50,15 +50,29 @@ export function pathElementsEqual(a: PathElement, b: PathElement): boolean {
   return comparePathElements(a, b) === 0;
 }
 
+/** Serialized field elements by field name: field names repeat across every object of a kind. */
+const fieldKeys = new Map<string, string>();
+const MAX_FIELD_KEYS = 4096;
+/** Serialized key, value and index elements: a set serializes the same element once per path through it. */
+const otherKeys = new WeakMap<PathElement, string>();
+
 /** The FieldsV1 key of a path element (upstream SerializePathElement). */
 export function serializePathElement(pe: PathElement): string {
-  if ('field' in pe) return `f:${pe.field}`;
-  if ('key' in pe) {
-    const body = pe.key.map(([name, v]) => `${goJsonStringify(name)}:${goJsonStringify(v)}`).join(',');
-    return `k:{${body}}`;
+  if ('field' in pe) {
+    let s = fieldKeys.get(pe.field);
+    if (s === undefined) {
+      s = `f:${pe.field}`;
+      if (fieldKeys.size < MAX_FIELD_KEYS) fieldKeys.set(pe.field, s);
+    }
+    return s;
   }
-  if ('value' in pe) return `v:${goJsonStringify(pe.value)}`;
-  return `i:${pe.index}`;
+  let s = otherKeys.get(pe);
+  if (s !== undefined) return s;
+  if ('key' in pe) s = `k:{${pe.key.map(([name, v]) => `${goJsonStringify(name)}:${goJsonStringify(v)}`).join(',')}}`;
+  else if ('value' in pe) s = `v:${goJsonStringify(pe.value)}`;
+  else s = `i:${pe.index}`;
+  otherKeys.set(pe, s);
+  return s;
 }
 
 /** Parses a FieldsV1 key; undefined for an unknown prefix (upstream skips those). Throws on bad JSON. */

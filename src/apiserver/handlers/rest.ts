@@ -39,6 +39,7 @@ import { goValueText } from '../go-value-text.js';
 import { bindPod, checkEviction } from './pod-subresources.js';
 import { isPodStreamRequest, type PodProxy } from './pod-proxy.js';
 import type { TokenRequestHandler } from '../serviceaccount/token-request.js';
+import { cloneJson } from '../clone-json.js';
 
 export interface RestDeps {
   resources: ResourceRegistry;
@@ -373,7 +374,7 @@ export class RestHandler {
       throw e;
     });
     if (!exists && !c.info.subresource) {
-      const config = structuredClone(applied) as KubeObject;
+      const config = cloneJson(applied) as KubeObject;
       this.checkSchema(c, config);
       const meta = (config.metadata ??= {});
       if (meta.name && meta.name !== c.info.name) {
@@ -382,10 +383,10 @@ export class RestHandler {
       meta.name = c.info.name;
       this.namespaceFor(c, config);
       const { object } = applyConfiguration({ ...common, live: undefined, applied: config });
-      return this.finishCreate(c, structuredClone(object), (obj) => obj);
+      return this.finishCreate(c, cloneJson(object), (obj) => obj);
     }
     await this.writeUpdate(c, (current) => {
-      const config = structuredClone(applied) as KubeObject;
+      const config = cloneJson(applied) as KubeObject;
       this.checkSchema(c, config);
       return applyConfiguration({
         ...common, live: current, applied: config, subresource: c.info.subresource || undefined,
@@ -405,7 +406,7 @@ export class RestHandler {
     let deleteAfter = false;
     const { object, changed } = await c.store.update(info.namespace, info.name, async (storedCurrent) => {
       const current = toServedVersion(def, storedCurrent);
-      let next = produce(structuredClone(current));
+      let next = produce(cloneJson(current));
       if (isPatch && next.metadata) next.metadata.name = info.name;
       if (next.apiVersion !== apiVersionOf(def) || next.kind !== def.kind) {
         throw new BadRequestError(`the API version in the data (${next.apiVersion}) does not match the expected API version (${apiVersionOf(def)})`);
@@ -417,7 +418,7 @@ export class RestHandler {
       if (info.subresource === 'status' || info.subresource === 'approval') {
         next = prepareForStatusUpdate(next, current);
       } else if (info.subresource === 'finalize') {
-        next = { ...structuredClone(current), spec: { ...(current.spec ?? {}), finalizers: next.spec?.finalizers ?? [] } };
+        next = { ...cloneJson(current), spec: { ...(current.spec ?? {}), finalizers: next.spec?.finalizers ?? [] } };
       } else {
         // As upstream, defaults apply when the body is decoded, before the strategy compares
         // old and new spec for generation; the uid goes first as defaults may derive from it
@@ -485,7 +486,7 @@ export class RestHandler {
       if (pinned && pinned !== currentScale.metadata?.resourceVersion) {
         throw new ConflictError(def.resource, def.group, info.name, 'the object has been modified; please apply your changes to the latest version and try again');
       }
-      let next = structuredClone(current);
+      let next = cloneJson(current);
       setPath(next, def.scale!.specReplicasPath, replicas ?? 0);
       prepareForUpdate(def, next, current);
       delete next.metadata!.resourceVersion;
@@ -699,7 +700,7 @@ interface DeleteOptions {
  * any object; namespaces wait for their spec.finalizers (the namespace controller).
  */
 function pendingDeletion(def: KindDef, obj: KubeObject, options: DeleteOptions): KubeObject | undefined {
-  const next = structuredClone(obj);
+  const next = cloneJson(obj);
   const meta = next.metadata!;
   let finalizers: string[] = [...(meta.finalizers ?? [])];
   const policy = options.propagationPolicy ?? (options.orphanDependents === true ? 'Orphan' : options.orphanDependents === false ? 'Background' : undefined);
@@ -788,7 +789,7 @@ function setPath(o: KubeObject, path: string, value: unknown): void {
 }
 
 function withRv(o: KubeObject, rv: number): KubeObject {
-  const c = structuredClone(o);
+  const c = cloneJson(o);
   (c.metadata ??= {}).resourceVersion = String(rv);
   return c;
 }

@@ -9,6 +9,8 @@ import type { CacheEvent, CachedObject } from '../watch-cache.js';
 import { servedAsStored, toServedVersion } from '../resources.js';
 import type { ObjectFilter } from '../filters.js';
 import { toTable } from '../table.js';
+import { cloneJson } from '../clone-json.js';
+import type { LocalServerResponse, LocalWatchEvent } from '../local.js';
 
 export interface WatchRequest {
   req: IncomingMessage;
@@ -41,6 +43,9 @@ export async function serveWatch(w: WatchRequest): Promise<void> {
   if (!Number.isFinite(timeoutS) || timeoutS < 0) throw new BadRequestError(`invalid timeoutSeconds: ${w.timeoutSeconds}`);
   if (timeoutS === 0) timeoutS = MIN_REQUEST_TIMEOUT_S;
   const sendInitial = w.sendInitialEvents === 'true';
+  // An in-process caller may take events as objects (see LocalRequest.objectMode); tables stay text.
+  const local = res as unknown as Partial<LocalServerResponse>;
+  const objectMode = !w.table && typeof local.startObjectStream === 'function' && local.startObjectStream();
 
   await store.fresh();
   const prefix = store.namespacePrefix(w.namespace);
@@ -65,6 +70,11 @@ export async function serveWatch(w: WatchRequest): Promise<void> {
     // than the cache's window is one ERROR event (a 410 Expired Status) on a 200 stream, which
     // then ends; clients such as client-go's reflector then relist.
     res.writeHead(200, WATCH_HEADERS);
+    if (objectMode) {
+      local.writeEvents!([{ type: 'ERROR', object: statusFor(err) }]);
+      res.end();
+      return;
+    }
     res.end(`{"type":"ERROR","object":${JSON.stringify(statusFor(err))}}\n`);
     return;
   }
@@ -80,6 +90,10 @@ export async function serveWatch(w: WatchRequest): Promise<void> {
   let columnsSent = false;
   const write = (type: string, o: CachedObject | KubeObject, rv: number) => {
     lastRv = Math.max(lastRv, rv);
+    if (objectMode) {
+      sendObject({ type, object: 'json' in o ? objectCopy(def, o as CachedObject) : cloneJson(o) });
+      return;
+    }
     let objectJson: string;
     if (w.table) {
       const served = 'json' in o ? toServedVersion(def, (o as CachedObject).obj) : (o as KubeObject);
@@ -103,9 +117,21 @@ export async function serveWatch(w: WatchRequest): Promise<void> {
   const send = (line: string) => {
     if (queued.push(line) === 1) queueMicrotask(flushQueued);
   };
+  let queuedObjects: LocalWatchEvent[] = [];
+  const flushObjects = () => {
+    const events = queuedObjects;
+    queuedObjects = [];
+    if (!closed && !res.writableEnded) local.writeEvents!(events);
+  };
+  const sendObject = (ev: LocalWatchEvent) => {
+    if (queuedObjects.push(ev) === 1) queueMicrotask(flushObjects);
+  };
+  const sendBookmark = (o: KubeObject) => {
+    if (objectMode) sendObject({ type: 'BOOKMARK', object: o });
+    else send(`{"type":"BOOKMARK","object":${JSON.stringify(o)}}\n`);
+  };
   const bookmark = () => {
-    const o = { kind: def.kind, apiVersion: apiVersionOf(def), metadata: { resourceVersion: String(Math.max(lastRv, store.cache.rv)) } };
-    send(`{"type":"BOOKMARK","object":${JSON.stringify(o)}}\n`);
+    sendBookmark({ kind: def.kind, apiVersion: apiVersionOf(def), metadata: { resourceVersion: String(Math.max(lastRv, store.cache.rv)) } });
   };
   function deliver(ev: CacheEvent): void {
     const now = matches(ev.object);
@@ -124,8 +150,7 @@ export async function serveWatch(w: WatchRequest): Promise<void> {
 
   for (const o of initial) write('ADDED', o, o.rv);
   if (sendInitial && w.allowBookmarks) {
-    const o = { kind: def.kind, apiVersion: apiVersionOf(def), metadata: { resourceVersion: String(store.cache.rv), annotations: { 'k8s.io/initial-events-end': 'true' } } };
-    send(`{"type":"BOOKMARK","object":${JSON.stringify(o)}}\n`);
+    sendBookmark({ kind: def.kind, apiVersion: apiVersionOf(def), metadata: { resourceVersion: String(store.cache.rv), annotations: { 'k8s.io/initial-events-end': 'true' } } });
   }
   ready = true;
   for (const ev of pending.splice(0)) deliver(ev);
@@ -135,6 +160,7 @@ export async function serveWatch(w: WatchRequest): Promise<void> {
     const finish = () => {
       if (closed) return;
       if (queued.length > 0 && !res.writableEnded) flushQueued();
+      if (queuedObjects.length > 0 && !res.writableEnded) flushObjects();
       closed = true;
       unsubscribe();
       for (const t of timers) clearTimeout(t);
@@ -150,4 +176,19 @@ export async function serveWatch(w: WatchRequest): Promise<void> {
     res.on('close', finish);
     res.on('error', finish);
   });
+}
+
+/**
+ * The caller's own copy of a cached object as served, shaped as its JSON text is (where
+ * the stored text puts the resourceVersion first in metadata).
+ */
+function objectCopy(def: KindDef, o: CachedObject): KubeObject {
+  if (!servedAsStored(def)) return cloneJson(toServedVersion(def, o.obj));
+  const copy = cloneJson(o.obj);
+  const meta = copy.metadata;
+  if (o.raw !== undefined && meta && 'resourceVersion' in meta) {
+    const { resourceVersion, ...rest } = meta;
+    copy.metadata = { resourceVersion, ...rest };
+  }
+  return copy;
 }

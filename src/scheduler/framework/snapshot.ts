@@ -64,6 +64,13 @@ export class Snapshot {
     this.computeImageStates();
   }
 
+  /** Whether any node reports an image (ImageLocality then need not look at each node). */
+  private anyImages = false;
+
+  hasImages(): boolean {
+    return this.anyImages;
+  }
+
   private computeImageStates(): void {
     for (const ni of this.nodeInfoList) ni.imageStates.clear();
     const sizes = new Map<string, { size: number; numNodes: number }>();
@@ -78,6 +85,7 @@ export class Snapshot {
         }
       }
     }
+    this.anyImages = sizes.size > 0;
   }
 
   get(nodeName: string): NodeInfo | undefined {

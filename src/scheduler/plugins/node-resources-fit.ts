@@ -20,6 +20,23 @@ export interface NodeResourcesFitArgs {
 
 export const DEFAULT_SCORED_RESOURCES: ResourceSpec[] = [{ name: 'cpu', weight: 1 }, { name: 'memory', weight: 1 }];
 
+/** Whether the pod fits (insufficientResources would be empty), without building the reasons. */
+export function fitsResources(pod: PodInfo, node: NodeInfo): boolean {
+  const req = pod.resources.requests;
+  const alloc = node.allocatable;
+  if (node.pods.length + 1 > alloc.allowedPodNumber) return false;
+  if (req.milliCPU === 0 && req.memory === 0 && req.ephemeralStorage === 0 && req.scalar.size === 0) return true;
+  const used = node.requested;
+  if (req.milliCPU > 0 && req.milliCPU > alloc.milliCPU - used.milliCPU) return false;
+  if (req.memory > 0 && req.memory > alloc.memory - used.memory) return false;
+  if (req.ephemeralStorage > 0 && req.ephemeralStorage > alloc.ephemeralStorage - used.ephemeralStorage) return false;
+  if (req.scalar.size === 0) return true;
+  for (const [name, q] of req.scalar) {
+    if (q !== 0 && q > (alloc.scalar.get(name) ?? 0) - (used.scalar.get(name) ?? 0)) return false;
+  }
+  return true;
+}
+
 /** Reasons the node lacks room, in upstream order; empty when the pod fits. */
 export function insufficientResources(pod: PodInfo, node: NodeInfo): string[] {
   const out: string[] = [];
@@ -74,6 +91,8 @@ export class NodeResourcesFit implements FilterPlugin, ScorePlugin {
   }
 
   filter(_state: CycleState, pod: PodInfo, node: NodeInfo): MaybeStatus {
+    // Most nodes fit: check first, and list the reasons only for those that do not.
+    if (fitsResources(pod, node)) return null;
     const reasons = insufficientResources(pod, node);
     return reasons.length ? Status.unschedulable(...reasons) : null;
   }

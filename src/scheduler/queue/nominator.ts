@@ -33,4 +33,9 @@ export class Nominator {
   }
 
   podsForNode = (nodeName: string): readonly PodInfo[] => this.byNode.get(nodeName) ?? [];
+
+  /** Whether any pod is nominated anywhere (the filter pass can then skip the per-node lookup). */
+  get empty(): boolean {
+    return this.byNode.size === 0;
+  }
 }

@@ -23,6 +23,11 @@ const filterRows = [
     want: 'Unschedulable: Insufficient example.com/gpu',
   },
   {
+    name: 'extended resource that fits',
+    pod: makePod('p', { cpu: '1', containers: [{ name: 'c', resources: { requests: { cpu: '1', 'example.com/gpu': '1' } } }] }), existing: [],
+    want: '',
+  },
+  {
     name: 'init container larger than the containers counts',
     pod: makePod('p', { cpu: '100m', initContainers: [{ name: 'i', resources: { requests: { cpu: '2500m' } } }] }), existing: [],
     want: 'Unschedulable: Insufficient cpu',

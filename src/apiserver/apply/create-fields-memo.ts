@@ -1,0 +1,79 @@
+// Creates of same-shaped objects (a ReplicaSet's pods, a benchmark's pods) record the same
+// managedFields entry but for its time: the creator owns every field it sent, and the
+// identity fields that differ between such objects (name, uid, creationTimestamp…) are never
+// recorded (upstream stripmeta.go). So the entry computed for one object is reused for the
+// next one whose text, with those identity values blanked, is the same.
+// Only creates that send no managedFields qualify: then no other manager is involved.
+import type { FieldsV1 } from './field-set.js';
+import type { JsonObject } from './json-value.js';
+import type { ManagedFieldsEntry } from './managed-fields.js';
+import type { ApplyType } from './type-schema.js';
+
+/** Metadata values a create's managedFields never depend on (their presence still counts). */
+const IDENTITY_FIELDS = ['name', 'namespace', 'uid', 'creationTimestamp', 'resourceVersion', 'generation', 'selfLink'] as const;
+
+const MAX_ENTRIES = 1024;
+
+const typeIds = new WeakMap<ApplyType, number>();
+let nextTypeId = 1;
+
+/** What a create recorded: its one entry without the time, or none. */
+type Remembered = Omit<ManagedFieldsEntry, 'time'> | null;
+
+const memo = new Map<string, Remembered>();
+
+/**
+ * The memo key of a create by `manager` of `obj` as `type`, or undefined when the object's
+ * metadata is not a plain object (such objects are computed every time).
+ */
+export function createMemoKey(manager: string, apiVersion: string, type: ApplyType, obj: JsonObject): string | undefined {
+  const meta = obj.metadata;
+  if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) return undefined;
+  let typeId = typeIds.get(type);
+  if (typeId === undefined) typeIds.set(type, (typeId = nextTypeId++));
+  const blanked: JsonObject = { ...meta };
+  for (const f of IDENTITY_FIELDS) {
+    // Same JSON type, so schemaless (deduced) fields resolve to the same kind of value.
+    const v = blanked[f];
+    if (typeof v === 'string') blanked[f] = '';
+    else if (typeof v === 'number') blanked[f] = 0;
+  }
+  return `${typeId}\u0000${manager}\u0000${apiVersion}\u0000${JSON.stringify({ ...obj, metadata: blanked })}`;
+}
+
+/** The entries a remembered create records at `time`, or undefined when not remembered. */
+export function recallCreate(key: string, time: string): ManagedFieldsEntry[] | undefined {
+  const found = memo.get(key);
+  if (found === undefined) return undefined;
+  if (found === null) return [];
+  const { manager, operation, apiVersion, fieldsType, fieldsV1, subresource } = found;
+  const entry: ManagedFieldsEntry = { manager, operation, apiVersion, time, fieldsType, fieldsV1 };
+  if (subresource !== undefined) entry.subresource = subresource;
+  return [entry];
+}
+
+/**
+ * Remembers what a create recorded. `entries` is what the full computation produced: none or
+ * one entry. The fieldsV1 is shared between objects from now on, so it is frozen.
+ */
+export function rememberCreate(key: string, entries: readonly ManagedFieldsEntry[]): void {
+  if (entries.length > 1) return;
+  if (memo.size >= MAX_ENTRIES) memo.delete(memo.keys().next().value!);
+  if (entries.length === 0) {
+    memo.set(key, null);
+    return;
+  }
+  const { time: _time, ...rest } = entries[0]!;
+  if (rest.fieldsV1) deepFreeze(rest.fieldsV1);
+  memo.set(key, rest);
+}
+
+/** Forgets every remembered create (tests compare memoized and computed results). */
+export function clearCreateMemo(): void {
+  memo.clear();
+}
+
+function deepFreeze(f: FieldsV1): void {
+  for (const v of Object.values(f)) deepFreeze(v);
+  Object.freeze(f);
+}
