@@ -35,8 +35,11 @@ const PODS = Number(process.env['SCHED_PODS'] ?? 10_000);
 const CREATORS = Number(process.env['SCHED_CREATORS'] ?? 32);
 const LEASE_MS = Number(process.env['SCHED_LEASE_MS'] ?? 10_000);
 const TIMEOUT_MS = Number(process.env['SCHED_TIMEOUT_MS'] ?? 180_000);
-/** 0: the simulated kubelets leave bound pods Pending (upstream scheduler_perf runs no kubelets). */
-const SIM_PODS = process.env['SCHED_SIM_PODS'] !== '0';
+/**
+ * By default bound pods stay Pending, as in upstream's scheduler_perf, which runs no kubelets;
+ * 1: the simulated kubelets also move every pod to Running (one status write per pod more).
+ */
+const SIM_PODS = process.env['SCHED_SIM_PODS'] === '1';
 /** 0: no "Scheduled" event per pod. */
 const EVENTS = process.env['SCHED_EVENTS'] !== '0';
 const NS = 'default';

@@ -13,6 +13,8 @@ import type { ApplyType } from './type-schema.js';
 const IDENTITY_FIELDS = ['name', 'namespace', 'uid', 'creationTimestamp', 'resourceVersion', 'generation', 'selfLink'] as const;
 
 const MAX_ENTRIES = 1024;
+/** Larger objects (a ConfigMap of data, say) are computed every time: keys are whole texts. */
+const MAX_KEY_LENGTH = 16 * 1024;
 
 const typeIds = new WeakMap<ApplyType, number>();
 let nextTypeId = 1;
@@ -24,7 +26,7 @@ const memo = new Map<string, Remembered>();
 
 /**
  * The memo key of a create by `manager` of `obj` as `type`, or undefined when the object's
- * metadata is not a plain object (such objects are computed every time).
+ * metadata is not a plain object or the object is large (such objects are computed every time).
  */
 export function createMemoKey(manager: string, apiVersion: string, type: ApplyType, obj: JsonObject): string | undefined {
   const meta = obj.metadata;
@@ -38,7 +40,8 @@ export function createMemoKey(manager: string, apiVersion: string, type: ApplyTy
     if (typeof v === 'string') blanked[f] = '';
     else if (typeof v === 'number') blanked[f] = 0;
   }
-  return `${typeId}\u0000${manager}\u0000${apiVersion}\u0000${JSON.stringify({ ...obj, metadata: blanked })}`;
+  const key = `${typeId}\u0000${manager}\u0000${apiVersion}\u0000${JSON.stringify({ ...obj, metadata: blanked })}`;
+  return key.length <= MAX_KEY_LENGTH ? key : undefined;
 }
 
 /** The entries a remembered create records at `time`, or undefined when not remembered. */
