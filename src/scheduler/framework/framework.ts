@@ -181,22 +181,29 @@ export class Framework implements FrameworkHandle {
     const result: NodePluginScores[] = nodes.map((n) => ({ name: n.name, totalScore: 0 }));
     for (const pl of this.scorePlugins) {
       if (state.skipScorePlugins.has(pl.name)) continue;
+      const w = this.weight(pl.name);
+      if (!pl.normalizeScore) {
+        // Nothing to normalize: straight into the totals, without a NodeScore per node (this
+        // loop runs for every scored node of every pod).
+        for (let i = 0; i < nodes.length; i++) {
+          const v = pl.score(state, pod, nodes[i]!, snapshot);
+          if (v instanceof Status) return Status.error(`running Score plugin "${pl.name}": ${v.message()}`).withPlugin(pl.name);
+          if (v > MAX_NODE_SCORE || v < MIN_NODE_SCORE) return invalidScore(pl.name, v);
+          result[i]!.totalScore += v * w;
+        }
+        continue;
+      }
       const scores: NodeScore[] = new Array(nodes.length);
       for (let i = 0; i < nodes.length; i++) {
         const v = pl.score(state, pod, nodes[i]!, snapshot);
         if (v instanceof Status) return Status.error(`running Score plugin "${pl.name}": ${v.message()}`).withPlugin(pl.name);
         scores[i] = { name: nodes[i]!.name, score: v };
       }
-      if (pl.normalizeScore) {
-        const s = pl.normalizeScore(state, pod, scores);
-        if (s && !s.isSuccess()) return Status.error(`running Normalize on Score plugin "${pl.name}": ${s.message()}`).withPlugin(pl.name);
-      }
-      const w = this.weight(pl.name);
+      const s = pl.normalizeScore(state, pod, scores);
+      if (s && !s.isSuccess()) return Status.error(`running Normalize on Score plugin "${pl.name}": ${s.message()}`).withPlugin(pl.name);
       for (let i = 0; i < scores.length; i++) {
         const v = scores[i]!.score;
-        if (v > MAX_NODE_SCORE || v < MIN_NODE_SCORE) {
-          return Status.error(`plugin "${pl.name}" returns an invalid score ${v}, it should in the range of [${MIN_NODE_SCORE}, ${MAX_NODE_SCORE}] after normalizing`);
-        }
+        if (v > MAX_NODE_SCORE || v < MIN_NODE_SCORE) return invalidScore(pl.name, v);
         result[i]!.totalScore += v * w;
       }
     }
@@ -272,3 +279,8 @@ export class Framework implements FrameworkHandle {
 }
 
 export type { MaybeStatus };
+
+/** Upstream's error for a score out of [MinNodeScore, MaxNodeScore]. */
+function invalidScore(plugin: string, v: number): Status {
+  return Status.error(`plugin "${plugin}" returns an invalid score ${v}, it should in the range of [${MIN_NODE_SCORE}, ${MAX_NODE_SCORE}] after normalizing`);
+}
