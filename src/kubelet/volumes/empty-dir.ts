@@ -9,6 +9,8 @@ import path from 'node:path';
 import type { EmptyDirVolumeSource } from 'kubernetes-types/core/v1.js';
 
 const SHM = '/dev/shm';
+/** This user's memory-backed parent directory (see memoryRoot). */
+const MEMORY_ROOT = path.join(SHM, `coxswain-${process.getuid?.() ?? 0}`);
 
 /**
  * The memory-backed parent of every such directory: private to this user (0700, ours), since
@@ -17,16 +19,15 @@ const SHM = '/dev/shm';
  * cannot be used, or someone else made the directory.
  */
 function memoryRoot(): string | undefined {
-  const root = path.join(SHM, `coxswain-${process.getuid?.() ?? 0}`);
   try {
-    mkdirSync(root, { mode: 0o700 });
+    mkdirSync(MEMORY_ROOT, { mode: 0o700 });
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return undefined;
   }
   try {
-    const st = lstatSync(root);
+    const st = lstatSync(MEMORY_ROOT);
     if (!st.isDirectory() || st.uid !== (process.getuid?.() ?? 0) || (st.mode & 0o077) !== 0) return undefined;
-    return root;
+    return MEMORY_ROOT;
   } catch {
     return undefined;
   }
@@ -34,7 +35,7 @@ function memoryRoot(): string | undefined {
 
 /** Memory-backed directory of a pod's volume (to remove with the pod). */
 export function shmDirFor(uid: string, name: string): string {
-  return path.join(SHM, `coxswain-${process.getuid?.() ?? 0}`, `${uid}-${name}`);
+  return path.join(MEMORY_ROOT, `${uid}-${name}`);
 }
 
 /**
@@ -72,14 +73,13 @@ export async function setUpEmptyDir(volumeDir: string, uid: string, name: string
  */
 export async function removeMemoryDirsUnder(podsDir: string): Promise<string[]> {
   const removed: string[] = [];
-  const memory = path.join(SHM, `coxswain-${process.getuid?.() ?? 0}`);
   for (const uid of await fs.readdir(podsDir).catch(() => [] as string[])) {
     const volumes = path.join(podsDir, uid, 'volumes');
     for (const plugin of await fs.readdir(volumes).catch(() => [] as string[])) {
       for (const name of await fs.readdir(path.join(volumes, plugin)).catch(() => [] as string[])) {
         const link = path.join(volumes, plugin, name);
         const target = await readlink(link).catch(() => undefined);
-        if (!target || path.dirname(target) !== memory) continue;
+        if (!target || path.dirname(target) !== MEMORY_ROOT) continue;
         await rm(target, { recursive: true, force: true });
         await rm(link, { force: true });
         removed.push(target);
