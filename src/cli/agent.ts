@@ -22,6 +22,7 @@ import { AgentJoinError, bootstrapNodeCredentials } from './agent-bootstrap.js';
 import { DataDirLockedError, lockDataDir } from './data-dir-lock.js';
 import { silentProgress, terminalProgress, type Progress } from './progress.js';
 import { nodeNameFromHostname } from './up.js';
+import { sharedIdleGate } from '../client/idle-gate.js';
 
 export const KUBELET_KUBECONFIG_FILE_NAME = 'kubelet.kubeconfig';
 /** The kubelet's port, as upstream's --port default. */
@@ -107,7 +108,7 @@ export async function runAgent(opts: AgentOptions): Promise<RunningAgent> {
     progress.start(`Starting kubelet on node ${nodeName} (${runtimeName} runtime)`);
     const kubelet = await startKubelet(client, {
       nodeName, runtime, rootDir: join(dataDir, 'kubelet'), caCertPem: caPem, nodeIP,
-      kubeletPort: streaming.address.port, logger: logger.child({ component: 'kubelet' }),
+      kubeletPort: streaming.address.port, logger: logger.child({ component: 'kubelet' }), eventGate: sharedIdleGate(),
     }).catch((err: unknown) => {
       progress.fail();
       throw new AgentJoinError(`cannot start the kubelet: ${text(err)}`, { cause: err });

@@ -9,6 +9,7 @@ import { startSim } from '../sim/index.js';
 import { newNodeIpamControllers } from '../controllers/nodeipam/index.js';
 import { startServiceLB } from '../proxy/index.js';
 import type { Logger } from '../logger.js';
+import { sharedIdleGate } from '../client/idle-gate.js';
 
 export interface ComponentOptions {
   /** `--controllers`: `*`, names, `-name`; empty array runs none. */
@@ -44,6 +45,7 @@ export async function startComponents(clients: ComponentClients, opts: Component
         factories: opts.clusterCIDR ? { ...allControllers, ...newNodeIpamControllers({ clusterCIDR: opts.clusterCIDR }) } : allControllers,
         controllers: opts.controllers,
         logger: opts.logger.child({ component: 'controller-manager' }),
+        eventGate: sharedIdleGate(),
       });
       stops.push(() => manager.stop());
       await manager.start();
@@ -53,7 +55,7 @@ export async function startComponents(clients: ComponentClients, opts: Component
       stops.push(() => lb.stop());
     }
     if (opts.scheduler !== false) {
-      const scheduler = await startScheduler(clients.scheduler, { logger: opts.logger.child({ component: 'scheduler' }) });
+      const scheduler = await startScheduler(clients.scheduler, { logger: opts.logger.child({ component: 'scheduler' }), eventGate: sharedIdleGate() });
       stops.push(() => scheduler.stop());
     }
     if (opts.simNodes && opts.simNodes > 0) {

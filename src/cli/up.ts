@@ -36,6 +36,7 @@ import { NODE_DNS_ADDRESS } from '../kubelet/runtime/cri/network/pod-network.js'
 import { installDefaultImages } from '../kubelet/runtime/cri/images/install-defaults.js';
 import { PAUSE_IMAGE } from '../kubelet/runtime/cri/images/default-images.js';
 import { startTcpRelay } from '../net/tcp-relay.js';
+import { sharedIdleGate } from '../client/idle-gate.js';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 
@@ -310,6 +311,7 @@ export async function runUp(opts: UpOptions): Promise<RunningCluster> {
           // kube-dns Service (process-mode pods use the host's resolver).
           ...(runtimeName === 'cri' && opts.dns !== false ? { clusterDNS: [clusterDNS], clusterDomain: CLUSTER_DOMAIN } : {}),
           logger: logger.child({ component: 'kubelet' }),
+          eventGate: sharedIdleGate(),
         }),
         (err) => `cannot start the kubelet: ${message(err)}`,
       );

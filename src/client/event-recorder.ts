@@ -3,11 +3,13 @@
 // spam-filter), then is created, or patched (count, lastTimestamp) when it repeats one
 // already written. Writes happen in order in the background; recording never throws,
 // because an event must never fail the work it describes.
+import { performance } from 'node:perf_hooks';
 import type { Logger } from '../logger.js';
 import { nullLogger } from '../logger.js';
 import type { ApiClient } from './api-client.js';
 import type { Clock } from './clock.js';
 import { realClock, sleep } from './clock.js';
+import type { IdleGate } from './idle-gate.js';
 import { TokenBucket } from './rate-limiter.js';
 import { isNotFound } from './errors.js';
 import type { CoreEvent, CorrelatorOptions } from './event-correlator.js';
@@ -40,6 +42,11 @@ export interface EventRecorderOptions {
    * (the kubelet's eventRecordQPS 50 and eventBurst 100): writes beyond it wait, in order.
    */
   writeRate?: { qps: number; burst: number };
+  /**
+   * Writes wait while the process's event loop is saturated, at most the gate's maxWaitMs after
+   * the event was recorded (idle-gate.ts): events then do not slow the work they describe.
+   */
+  gate?: IdleGate;
 }
 
 /** A reference to `obj` (its kind and apiVersion must be set, as on watched objects). */
@@ -111,7 +118,8 @@ export class EventRecorder {
       return;
     }
     this.queued++;
-    this.tail = this.tail.then(() => this.write(result.event, result.patch)).finally(() => {
+    const recordedAt = performance.now();
+    this.tail = this.tail.then(() => this.write(result.event, result.patch, recordedAt)).finally(() => {
       this.queued--;
     });
   }
@@ -127,7 +135,8 @@ export class EventRecorder {
     await this.tail;
   }
 
-  private async write(ev: CoreEvent, patch: { count: number; lastTimestamp: string; message: string } | undefined): Promise<void> {
+  private async write(ev: CoreEvent, patch: { count: number; lastTimestamp: string; message: string } | undefined, recordedAt: number): Promise<void> {
+    await this.opts.gate?.wait(recordedAt);
     const wait = this.writeRate?.reserve() ?? 0;
     if (wait > 0) await sleep(this.clock, wait);
     const api = this.client.resource(events, ev.metadata.namespace);

@@ -8,6 +8,7 @@ import { EventRecorder } from '../client/event-recorder.js';
 import type { Logger } from '../logger.js';
 import { nullLogger } from '../logger.js';
 import type { Controller, ControllerContext } from './controller.js';
+import type { IdleGate } from '../client/idle-gate.js';
 
 export type ControllerFactory = (ctx: ControllerContext) => Controller;
 
@@ -23,6 +24,8 @@ export interface ControllerManagerOptions {
   clock?: Clock;
   logger?: Logger;
   resyncPeriodMs?: number;
+  /** Event writes wait while the process is saturated (client/idle-gate.ts); default: written at once. */
+  eventGate?: IdleGate;
 }
 
 type State = 'INITIALIZED' | 'RUNNING' | 'STOPPED';
@@ -65,7 +68,7 @@ export class ControllerManager {
       clock: this.opts.clock ?? realClock,
       logger,
       recorder: (component) => {
-        const r = new EventRecorder(this.opts.client, { component, clock: this.opts.clock, logger });
+        const r = new EventRecorder(this.opts.client, { component, clock: this.opts.clock, logger, gate: this.opts.eventGate });
         this.recorders.push(r);
         return r;
       },

@@ -4,19 +4,39 @@
 import { createHash } from 'node:crypto';
 import type { Container } from 'kubernetes-types/core/v1.js';
 
-/** JSON with object keys sorted, so equal specs hash equally whatever their key order. */
+/**
+ * JSON with object keys sorted, so equal specs hash equally whatever their key order.
+ * Undefined members are left out. The text must not change between versions: running
+ * containers carry hashes of it, and a different hash restarts them.
+ */
 function stableJson(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(stableJson).join(',')}]`;
-  if (v && typeof v === 'object') {
-    const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${stableJson(x)}`).join(',')}}`;
+  if (v === null || typeof v !== 'object') return JSON.stringify(v);
+  if (Array.isArray(v)) {
+    let out = '[';
+    for (let i = 0; i < v.length; i++) out += (i ? ',' : '') + (stableJson(v[i]) ?? '');
+    return `${out}]`;
   }
-  return JSON.stringify(v);
+  const obj = v as Record<string, unknown>;
+  let out = '{';
+  for (const k of Object.keys(obj).sort()) {
+    const x = obj[k];
+    if (x === undefined) continue;
+    out += `${out.length > 1 ? ',' : ''}${JSON.stringify(k)}:${stableJson(x)}`;
+  }
+  return `${out}}`;
 }
 
+/** Pod specs come from the informer and are never changed in place, so a hash per object holds. */
+const hashes = new WeakMap<Container, string>();
+
 export function hashContainer(c: Container): string {
-  const { resources: _resources, ...rest } = c;
-  return createHash('sha256').update(stableJson(rest)).digest('hex').slice(0, 8);
+  let hash = hashes.get(c);
+  if (hash === undefined) {
+    const { resources: _resources, ...rest } = c;
+    hash = createHash('sha256').update(stableJson(rest)).digest('hex').slice(0, 8);
+    hashes.set(c, hash);
+  }
+  return hash;
 }
 
 export { stableJson };

@@ -15,6 +15,7 @@ import { DeletedFinalStateUnknown } from '../client/indexer.js';
 import { InformerFactory } from '../client/informer-factory.js';
 import { configMaps, pods, secrets, services } from '../client/resources.js';
 import type { SharedIndexInformer } from '../client/shared-informer.js';
+import type { IdleGate } from '../client/idle-gate.js';
 import type { Logger } from '../logger.js';
 import { nullLogger } from '../logger.js';
 import type { ContainerRuntime } from './runtime/types.js';
@@ -66,6 +67,8 @@ export interface KubeletOptions {
   containerLogMaxSize?: string | number;
   /** Log files kept per container, the current one included; > 1 (upstream containerLogMaxFiles, default 5). */
   containerLogMaxFiles?: number;
+  /** Event writes wait while the process is saturated (client/idle-gate.ts); default: written at once. */
+  eventGate?: IdleGate;
 }
 
 export type KubeletState = 'INITIALIZED' | 'STARTING' | 'RUNNING' | 'STOPPING' | 'STOPPED';
@@ -114,7 +117,7 @@ export class Kubelet {
     this.runtime = opts.runtime;
     this.nodeIP = opts.nodeIP ?? defaultNodeIP();
     // Upstream's KubeletConfiguration defaults eventRecordQPS 50 and eventBurst 100.
-    this.recorder = new EventRecorder(client, { component: 'kubelet', host: opts.nodeName, clock: this.clock, logger: this.logger, writeRate: { qps: 50, burst: 100 } });
+    this.recorder = new EventRecorder(client, { component: 'kubelet', host: opts.nodeName, clock: this.clock, logger: this.logger, writeRate: { qps: 50, burst: 100 }, gate: opts.eventGate });
     // Informers keep real time: their watches and back-offs are about the network, not the pods.
     this.podInformers = new InformerFactory(client, { selectors: { fieldSelector: `spec.nodeName=${opts.nodeName}` }, logger: this.logger });
     this.objectInformers = new InformerFactory(client, { logger: this.logger });

@@ -18,9 +18,17 @@ export interface StatusTarget {
   current?: PodStatus;
 }
 
-/** Statuses are compared without the fields the API server may re-render (empty objects). */
+/**
+ * Statuses compare by their text with keys sorted. Those from the informer are compared on every
+ * pod event and are never changed in place, so their text is kept per object.
+ */
+const texts = new WeakMap<PodStatus, string>();
+
 function comparable(s: PodStatus | undefined): string {
-  return stableJson(JSON.parse(JSON.stringify(s ?? {})));
+  if (!s) return '{}';
+  let text = texts.get(s);
+  if (text === undefined) texts.set(s, (text = stableJson(s)));
+  return text;
 }
 
 export class StatusManager {

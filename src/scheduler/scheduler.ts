@@ -12,6 +12,7 @@ import type { Clock } from '../client/clock.js';
 import { realClock } from '../client/clock.js';
 import { isConflict, isNotFound } from '../client/errors.js';
 import { EventRecorder } from '../client/event-recorder.js';
+import type { IdleGate } from '../client/idle-gate.js';
 import { InformerFactory } from '../client/informer-factory.js';
 import { LeaderElector } from '../client/leader-election.js';
 import { nodes, pods } from '../client/resources.js';
@@ -62,6 +63,8 @@ export interface SchedulerOptions {
   podMaxBackoffMs?: number;
   /** Record a Normal "Scheduled" event per bound pod, as upstream (default true). */
   recordScheduledEvents?: boolean;
+  /** Event writes wait while the process is saturated (client/idle-gate.ts); default: written at once. */
+  eventGate?: IdleGate;
 }
 
 type State = 'INITIALIZED' | 'STARTING' | 'RUNNING' | 'STOPPING' | 'STOPPED';
@@ -103,7 +106,7 @@ export class Scheduler {
       const profile = typeof p === 'string' ? defaultProfile(p) : p;
       if (this.frameworks.has(profile.schedulerName)) throw new Error(`duplicate profile for schedulerName "${profile.schedulerName}"`);
       this.frameworks.set(profile.schedulerName, new Framework(profile, registry));
-      this.recorders.set(profile.schedulerName, new EventRecorder(this.client, { component: profile.schedulerName, clock: this.clock, logger: opts.logger }));
+      this.recorders.set(profile.schedulerName, new EventRecorder(this.client, { component: profile.schedulerName, clock: this.clock, logger: opts.logger, gate: opts.eventGate }));
     }
     const clock = this.clock;
     const queueClock: QueueClock = {

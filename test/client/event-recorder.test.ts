@@ -7,6 +7,7 @@ import { ApiClient } from '../../src/client/api-client.js';
 import { HttpTransport } from '../../src/client/http-transport.js';
 import { FakeClock } from '../../src/client/clock.js';
 import { EventRecorder } from '../../src/client/event-recorder.js';
+import { IdleGate } from '../../src/client/idle-gate.js';
 import { configMaps, events, namespaces } from '../../src/client/resources.js';
 import { eventually } from '../helpers/eventually.js';
 
@@ -145,4 +146,20 @@ test('with a write rate, events beyond the burst wait for tokens, in order (the 
   assert.equal(await written(), 5);
   const names = (await client.resource(events, 'ev').list()).items.filter((e) => e.source?.component === 'rated').map((e) => e.involvedObject.name).sort();
   assert.deepEqual(names, ['rate-0', 'rate-1', 'rate-2', 'rate-3', 'rate-4']);
+});
+
+test('with a gate, events are written once the gate lets them through, in order', async () => {
+  const load = { value: 1 };
+  const gate = new IdleGate({ windowMs: 5, maxWaitMs: 60_000, utilization: () => load.value });
+  const recorder = new EventRecorder(client, { component: 'gated-controller', gate });
+  const cm = await subject('gated');
+  recorder.event(cm, 'Normal', 'First', 'one');
+  recorder.event(cm, 'Normal', 'Second', 'two');
+  await new Promise((r) => setTimeout(r, 50));
+  assert.deepEqual(await eventsAbout('gated'), [], 'nothing is written while the loop is busy');
+  load.value = 0;
+  await recorder.flush();
+  const written = await eventsAbout('gated');
+  assert.deepEqual(written.map((e) => e.reason).sort(), ['First', 'Second']);
+  await recorder.stop();
 });

@@ -25,6 +25,8 @@ export class ContainerMonitor {
   private timer: Timer | undefined;
   private running: Promise<void> | undefined;
   private again = false;
+  /** When the shim was last seen alive (clock ms); /proc is read again after half a poll period. */
+  private shimSeenAt = -Infinity;
   private done = false;
   private closed = false;
   private resolveExit!: (info: ExitInfo) => void;
@@ -87,7 +89,15 @@ export class ContainerMonitor {
     await this.pump.pump();
     let code = readExitStatusSync(this.dir);
     if (code === undefined) {
-      if (isAliveSync(this.shim)) return;
+      // The exit file is how an exit is noticed at once; a shim that died without writing it
+      // (killed) is noticed by the next poll. Status reads come in bursts (every container
+      // start reads its pod's containers again), so /proc is not read for each of them.
+      const now = this.clock.now();
+      if (now - this.shimSeenAt < POLL_MS / 2) return;
+      if (isAliveSync(this.shim)) {
+        this.shimSeenAt = now;
+        return;
+      }
       // The shim may have written the file just before it ended.
       code = readExitStatusSync(this.dir);
     }

@@ -519,7 +519,8 @@ export class ProcessRuntime implements ContainerRuntime {
         if (pids) finish(pids);
       };
       try {
-        watcher = watch(dir, check);
+        // Only the pid file matters; the shim's output files appear first.
+        watcher = watch(dir, (_event, file) => (file === null || file === 'pid') && check());
         watcher.on('error', () => undefined);
       } catch {
         watcher = undefined;
