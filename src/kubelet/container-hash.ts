@@ -6,22 +6,22 @@ import type { Container } from 'kubernetes-types/core/v1.js';
 
 /**
  * JSON with object keys sorted, so equal specs hash equally whatever their key order.
- * Undefined members are left out. The text must not change between versions: running
- * containers carry hashes of it, and a different hash restarts them.
+ * Undefined members are left out, and null ones too with `omitNull`. The text must not change
+ * between versions: running containers carry hashes of it, and a different hash restarts them.
  */
-function stableJson(v: unknown): string {
+function stableJson(v: unknown, omitNull = false): string {
   if (v === null || typeof v !== 'object') return JSON.stringify(v);
   if (Array.isArray(v)) {
     let out = '[';
-    for (let i = 0; i < v.length; i++) out += (i ? ',' : '') + (stableJson(v[i]) ?? '');
+    for (let i = 0; i < v.length; i++) out += (i ? ',' : '') + (stableJson(v[i], omitNull) ?? '');
     return `${out}]`;
   }
   const obj = v as Record<string, unknown>;
   let out = '{';
   for (const k of Object.keys(obj).sort()) {
     const x = obj[k];
-    if (x === undefined) continue;
-    out += `${out.length > 1 ? ',' : ''}${JSON.stringify(k)}:${stableJson(x)}`;
+    if (x === undefined || (omitNull && x === null)) continue;
+    out += `${out.length > 1 ? ',' : ''}${JSON.stringify(k)}:${stableJson(x, omitNull)}`;
   }
   return `${out}}`;
 }

@@ -30,7 +30,7 @@ import { PodWorkers } from './pod-workers.js';
 import { podsDifferSemantically } from './pod-update.js';
 import { ProberManager } from './prober/prober-manager.js';
 import type { PodRuntimeState } from './runtime-state.js';
-import { isRunning, latestContainer, readAllRuntimeStates, stateSignature } from './runtime-state.js';
+import { isRunning, isSteady, latestContainer, readAllRuntimeStates, stateSignature } from './runtime-state.js';
 import { deleteMirrorPod, ensureMirrorPod, isMirrorPod, readStaticPods } from './static-pods.js';
 import { StatusManager } from './status-manager.js';
 import type { StatusTarget } from './status-manager.js';
@@ -203,7 +203,14 @@ export class Kubelet {
       syncAfter: (uid, ms) => this.workers.enqueueAfter(uid, ms),
       statusTarget: (pod) => this.statusTarget(pod),
       isApiPod: (pod) => !this.staticPods.has(pod.metadata!.uid!),
-      observe: (state) => this.observed.set(state.uid, state),
+      observe: (state) => {
+        this.observed.set(state.uid, state);
+        // A sync has just seen this state: when everything in it runs, the next relist need
+        // not wake the pod's worker for it (upstream's PLEG would, for the containers this
+        // sync started). An exit, even one this sync saw, still wakes it: that sync may have
+        // chosen its actions before the exit.
+        if (isSteady(state)) this.signatures.set(state.uid, stateSignature(state));
+      },
     });
     this.logManager = new ContainerLogManager({
       runtime: this.runtime,

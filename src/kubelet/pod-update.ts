@@ -4,7 +4,17 @@
 // the source of truth for status and most such updates are the echo of its own write.
 import type { Pod } from 'kubernetes-types/core/v1.js';
 
-const same = (a: unknown, b: unknown) => a === b || JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+/** Informer objects are never changed in place; each is compared with its successor, so its text is kept. */
+const texts = new WeakMap<object, string>();
+
+function text(v: unknown): string {
+  if (v === null || typeof v !== 'object') return JSON.stringify(v ?? null);
+  let t = texts.get(v);
+  if (t === undefined) texts.set(v, (t = JSON.stringify(v)));
+  return t;
+}
+
+const same = (a: unknown, b: unknown) => a === b || text(a) === text(b);
 
 export function podsDifferSemantically(existing: Pod, updated: Pod): boolean {
   const a = existing.metadata ?? {};

@@ -86,3 +86,8 @@ export function isExited(c: ContainerStatus | undefined): boolean {
 export function stateSignature(s: PodRuntimeState): string {
   return [...s.sandboxes.map((x) => `${x.id}:${x.state}`), ...s.containers.map((c) => `${c.id}:${c.state}`)].sort().join(',');
 }
+
+/** Every sandbox ready and every container running: nothing for a sync to act on. */
+export function isSteady(s: PodRuntimeState): boolean {
+  return s.sandboxes.every((x) => x.state === 'SANDBOX_READY') && s.containers.every((c) => c.state === 'CONTAINER_RUNNING');
+}

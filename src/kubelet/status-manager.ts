@@ -19,15 +19,16 @@ export interface StatusTarget {
 }
 
 /**
- * Statuses compare by their text with keys sorted. Those from the informer are compared on every
- * pod event and are never changed in place, so their text is kept per object.
+ * Statuses compare by their text with keys sorted and nulls left out (a null member and an
+ * absent one mean the same, and the API may render either). Those from the informer are
+ * compared on every pod event and are never changed in place, so their text is kept per object.
  */
 const texts = new WeakMap<PodStatus, string>();
 
 function comparable(s: PodStatus | undefined): string {
   if (!s) return '{}';
   let text = texts.get(s);
-  if (text === undefined) texts.set(s, (text = stableJson(s)));
+  if (text === undefined) texts.set(s, (text = stableJson(s, true)));
   return text;
 }
 
@@ -54,11 +55,18 @@ export class StatusManager {
     }
     // A merge patch replaces lists whole; nulls remove fields the new status lacks.
     const patchStatus: Record<string, unknown> = { podIP: null, podIPs: null, initContainerStatuses: null, message: null, reason: null, nominatedNodeName: null, ...status };
+    // Recorded before the write: its watch event can arrive before the answer, and must be
+    // known then as this write's echo.
+    const before = this.written.get(localUid);
+    this.written.set(localUid, want);
     try {
       await this.client.resource(pods, target.namespace).patch(target.name, 'merge', { metadata: { uid: target.uid }, status: patchStatus }, { subresource: 'status' });
-      this.written.set(localUid, want);
       return true;
     } catch (err) {
+      if (this.written.get(localUid) === want) {
+        if (before === undefined) this.written.delete(localUid);
+        else this.written.set(localUid, before);
+      }
       if (isNotFound(err) || isConflict(err)) {
         this.logger.debug('pod status not written: the pod is gone or replaced', { pod: `${target.namespace}/${target.name}` });
         return false;
