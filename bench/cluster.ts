@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { removeMemoryDirsUnder } from '../src/kubelet/volumes/empty-dir.js';
+import { removeProcessRuntimeState } from '../src/kubelet/runtime/process/state-dir.js';
 
 const CLI = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 const START_TIMEOUT_MS = 60_000;
@@ -114,6 +115,7 @@ async function stopChild(child: ChildProcess, dataDir: string): Promise<void> {
   }
   // Pods' secret and projected volumes live in /dev/shm, outside the data dir.
   await removeMemoryDirsUnder(join(dataDir, 'kubelet', 'pods'));
+  removeProcessRuntimeState(dataDir);
   rmSync(dataDir, { recursive: true, force: true });
 }
 
@@ -181,9 +183,12 @@ export class BenchClient {
   }
 }
 
-/** CPU seconds (user + system) the process has used so far, from /proc/<pid>/stat. */
-export function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+/**
+ * CPU seconds (user + system) the process has used so far, from /proc/<pid>/stat; with `tid`,
+ * those of that one thread (its main thread: tid = pid).
+ */
+export function cpuSeconds(pid: number, tid?: number): number {
+  const stat = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // utime and stime are fields 14 and 15 (1-based) of the full line: 11 and 12 after the comm.
   return (Number(fields[11]) + Number(fields[12])) / 100;

@@ -23,6 +23,7 @@ import { DataDirLockedError, lockDataDir } from './data-dir-lock.js';
 import { silentProgress, terminalProgress, type Progress } from './progress.js';
 import { nodeNameFromHostname } from './up.js';
 import { sharedIdleGate } from '../client/idle-gate.js';
+import { processRuntimeDirs, removeProcessRuntimeState } from '../kubelet/runtime/process/state-dir.js';
 
 export const KUBELET_KUBECONFIG_FILE_NAME = 'kubelet.kubeconfig';
 /** The kubelet's port, as upstream's --port default. */
@@ -94,7 +95,7 @@ export async function runAgent(opts: AgentOptions): Promise<RunningAgent> {
     });
 
     const runtimeName = opts.runtime ?? 'process';
-    const runtime = runtimeName === 'sim' ? new SimRuntime() : new ProcessRuntime({ rootDir: join(dataDir, 'runtime') });
+    const runtime = runtimeName === 'sim' ? new SimRuntime() : new ProcessRuntime(processRuntimeDirs(dataDir));
     const nodeIP = opts.nodeIP ?? '127.0.0.1';
     const streaming = new StreamingServer({
       backend: new RuntimeStreamingBackend(runtime), bindAddress: nodeIP, port: opts.kubeletPort ?? DEFAULT_KUBELET_PORT,
@@ -117,6 +118,8 @@ export async function runAgent(opts: AgentOptions): Promise<RunningAgent> {
     undo.push(async () => {
       await kubelet.stop();
       await runtime.stopAll();
+      // Nothing runs any more: its memory-backed records go too.
+      if (runtimeName === 'process') removeProcessRuntimeState(dataDir);
     });
     if (runtimeName === 'process') {
       // kube-proxy's job on this node: ClusterIPs, NodePorts and load balancer ports.

@@ -25,6 +25,7 @@ import { readPodNetworkState, tearDownPodNetwork } from '../kubelet/runtime/cri/
 import { CNI_NETWORK_NAME } from '../kubelet/runtime/cri/network/cni-config.js';
 import { cleanupIptablesRules } from '../proxy/iptables/index.js';
 import { removeMemoryDirsUnder } from '../kubelet/volumes/empty-dir.js';
+import { removeProcessRuntimeState } from '../kubelet/runtime/process/state-dir.js';
 
 const run = promisify(execFile);
 
@@ -93,6 +94,8 @@ export async function runReset(opts: ResetOptions): Promise<string[]> {
     }
     // Secret, projected and memory emptyDir volumes live in /dev/shm, outside the data dir.
     for (const dir of await removeMemoryDirsUnder(path.join(dataDir, 'kubelet', 'pods'))) note(dir);
+    const runtimeState = removeProcessRuntimeState(dataDir);
+    if (runtimeState) note(runtimeState);
     for (const m of await mountsUnder(dataDir)) {
       await run('umount', ['-l', m]).catch(() => undefined);
       note(`mount ${m}`);

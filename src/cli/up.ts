@@ -37,6 +37,7 @@ import { installDefaultImages } from '../kubelet/runtime/cri/images/install-defa
 import { PAUSE_IMAGE } from '../kubelet/runtime/cri/images/default-images.js';
 import { startTcpRelay } from '../net/tcp-relay.js';
 import { sharedIdleGate } from '../client/idle-gate.js';
+import { processRuntimeDirs, removeProcessRuntimeState } from '../kubelet/runtime/process/state-dir.js';
 
 export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
 
@@ -291,9 +292,14 @@ export async function runUp(opts: UpOptions): Promise<RunningCluster> {
         stopRuntime = async () => undefined; // cri.stop() above runs after the kubelet's stop
         setPodCIDR = (cidr) => cri.setPodCIDR(cidr);
       } else {
-        const hostRuntime = runtimeName === 'sim' ? new SimRuntime() : new ProcessRuntime({ rootDir: join(dataDir, 'runtime'), podCIDR: PROCESS_POD_CIDR });
+        const hostRuntime = runtimeName === 'sim' ? new SimRuntime() : new ProcessRuntime({ ...processRuntimeDirs(dataDir), podCIDR: PROCESS_POD_CIDR });
         runtime = hostRuntime;
-        stopRuntime = () => hostRuntime.stopAll();
+        stopRuntime = async () => {
+          await hostRuntime.stopAll();
+          // Nothing runs any more: its memory-backed records go too (disk left-overs are
+          // cleared by the next start).
+          if (runtimeName === 'process') removeProcessRuntimeState(dataDir);
+        };
       }
       // The streaming server (logs, exec, attach, port-forward) listens on loopback; the API
       // server reaches it at the node's InternalIP and kubeletEndpoint port.

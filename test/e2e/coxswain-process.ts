@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import { removeMemoryDirsUnder } from '../../src/kubelet/volumes/empty-dir.js';
+import { removeProcessRuntimeState } from '../../src/kubelet/runtime/process/state-dir.js';
 
 /** dist/test/e2e/ → dist/src/cli/main.js */
 export const COXSWAIN_MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
@@ -170,5 +171,6 @@ export function processExists(pid: number): boolean {
  */
 export async function removeClusterTmp(tmp: string): Promise<void> {
   await removeMemoryDirsUnder(join(tmp, 'data', 'kubelet', 'pods'));
+  removeProcessRuntimeState(join(tmp, 'data'));
   await rm(tmp, { recursive: true, force: true });
 }

@@ -18,7 +18,7 @@ const MEMORY_ROOT = path.join(SHM, `coxswain-${process.getuid?.() ?? 0}`);
  * (cri) or path (process, same user), never through this parent. Undefined when /dev/shm
  * cannot be used, or someone else made the directory.
  */
-function memoryRoot(): string | undefined {
+export function memoryRoot(): string | undefined {
   try {
     mkdirSync(MEMORY_ROOT, { mode: 0o700 });
   } catch (err) {

@@ -25,6 +25,19 @@ runtimeConformance({
   persistent: true,
 });
 
+// As under `coxswain up`: records and pid files in one directory (memory-backed there), the
+// containers' output and working directories in another.
+runtimeConformance({
+  name: 'process-apart',
+  open: (stateDir) => new ProcessRuntime({ rootDir: stateDir, outputDir: `${stateDir}-output` }),
+  stopAll: (rt) => stopAllAndCheck(rt as ProcessRuntime),
+  runsUntilStopped: () => sh('echo ready; exec sleep 100'),
+  ignoresSigterm: () => sh('trap "" TERM; echo ready; sleep 100'),
+  exitsWith: (code, out, err) => sh(`echo '${out}'; echo '${err}' >&2; exit ${code}`),
+  execHelloExit3: ['sh', '-c', 'echo hello; exit 3'],
+  persistent: true,
+});
+
 describe('ProcessRuntime', () => {
   let dir: string;
   let rt: ProcessRuntime;

@@ -1,6 +1,6 @@
 // Watches one running container: copies its output as it arrives and notices its exit (the
-// shim's `exit` file) at once through a directory watch, with a periodic check as a fallback
-// that also notices a shim that died without writing it.
+// shim's `exit` file) at once through watches of its state and output directories, with a
+// periodic check as a fallback that also notices a shim that died without writing it.
 import { watch } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { FSWatcher } from 'node:fs';
@@ -21,7 +21,7 @@ export interface ExitInfo {
 const POLL_MS = 1000;
 
 export class ContainerMonitor {
-  private watcher: FSWatcher | undefined;
+  private watchers: FSWatcher[] = [];
   private timer: Timer | undefined;
   private running: Promise<void> | undefined;
   private again = false;
@@ -34,7 +34,10 @@ export class ContainerMonitor {
   readonly exited: Promise<ExitInfo>;
 
   constructor(
+    /** The container's state directory (the exit file). */
     private readonly dir: string,
+    /** Where its output files are (the same directory, or one on disk). */
+    private readonly outputDir: string,
     readonly pump: OutputPump,
     private readonly shim: ProcessIdentity | undefined,
     private readonly container: ProcessIdentity | undefined,
@@ -46,12 +49,15 @@ export class ContainerMonitor {
   }
 
   start(): void {
-    try {
-      this.watcher = watch(this.dir, () => void this.refresh());
-      this.watcher.on('error', () => undefined);
-      this.watcher.unref();
-    } catch (err) {
-      this.logger.debug('watching container directory failed; polling only', { dir: this.dir, err: String(err) });
+    for (const dir of new Set([this.dir, this.outputDir])) {
+      try {
+        const watcher = watch(dir, () => void this.refresh());
+        watcher.on('error', () => undefined);
+        watcher.unref();
+        this.watchers.push(watcher);
+      } catch (err) {
+        this.logger.debug('watching container directory failed; polling only', { dir, err: String(err) });
+      }
     }
     this.schedulePoll();
     void this.refresh();
@@ -129,8 +135,8 @@ export class ContainerMonitor {
   }
 
   private stopWatching(): void {
-    this.watcher?.close();
-    this.watcher = undefined;
+    for (const w of this.watchers) w.close();
+    this.watchers = [];
     this.timer?.cancel();
     this.timer = undefined;
   }

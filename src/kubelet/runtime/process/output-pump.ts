@@ -36,7 +36,10 @@ export class OutputPump {
   private savedAt = 0;
 
   private constructor(
+    /** The container's state directory (offsets.json). */
     private readonly dir: string,
+    /** Where the raw stdout and stderr files are. */
+    private readonly outputDir: string,
     private readonly logPath: string,
     private readonly clock: Clock,
     private readonly logger: Logger,
@@ -46,8 +49,8 @@ export class OutputPump {
     this.savedOffsets = JSON.stringify(offsets);
   }
 
-  /** A pump resuming from the offsets saved in `dir` (0 for a new container). */
-  static open(dir: string, logPath: string, clock: Clock, logger: Logger): OutputPump {
+  /** A pump of the raw files in `outputDir`, resuming from the offsets saved in `dir` (0 for a new container). */
+  static open(dir: string, outputDir: string, logPath: string, clock: Clock, logger: Logger): OutputPump {
     let offsets: Record<LogStream, number> = { stdout: 0, stderr: 0 };
     try {
       const saved = JSON.parse(readFileSync(path.join(dir, 'offsets.json'), 'utf8')) as Partial<Record<LogStream, number>>;
@@ -55,7 +58,7 @@ export class OutputPump {
     } catch {
       // a new container
     }
-    return new OutputPump(dir, logPath, clock, logger, offsets);
+    return new OutputPump(dir, outputDir, logPath, clock, logger, offsets);
   }
 
   /** Receives raw output read from now on (attach). */
@@ -109,7 +112,7 @@ export class OutputPump {
       const st = this.streams.get(stream)!;
       if (st.fd === undefined) {
         try {
-          st.fd = openSync(path.join(this.dir, stream), 'r');
+          st.fd = openSync(path.join(this.outputDir, stream), 'r');
         } catch {
           continue; // not created yet
         }

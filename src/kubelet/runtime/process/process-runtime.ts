@@ -9,7 +9,7 @@ import type { ChildProcess } from 'node:child_process';
 import { constants as fsConstants, statSync, watch } from 'node:fs';
 import type { FSWatcher } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { mkdir, rm, writeFile } from '../../fs-async.js';
+import { mkdir, readdir, rm, writeFile } from '../../fs-async.js';
 import type { FileHandle } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
@@ -50,6 +50,11 @@ const execFileAsync = promisify(execFile);
 export interface ProcessRuntimeOptions {
   /** State directory, e.g. <data-dir>/runtime. */
   rootDir: string;
+  /**
+   * Where containers' raw output and working directories go when rootDir is memory-backed
+   * (see state-dir.ts); default: rootDir.
+   */
+  outputDir?: string;
   clock?: Clock;
   logger?: Logger;
   /** The pod IP to report when no podCIDR is given (default 127.0.0.1), and for hostNetwork pods. */
@@ -82,7 +87,7 @@ export class ProcessRuntime implements ContainerRuntime {
   private closed = false;
 
   constructor(opts: ProcessRuntimeOptions) {
-    this.paths = new RecordPaths(path.resolve(opts.rootDir));
+    this.paths = new RecordPaths(path.resolve(opts.rootDir), path.resolve(opts.outputDir ?? opts.rootDir));
     this.clock = opts.clock ?? realClock;
     this.logger = (opts.logger ?? nullLogger).child({ component: 'process-runtime' });
     this.podIp = opts.podIp ?? '127.0.0.1';
@@ -174,9 +179,8 @@ export class ProcessRuntime implements ContainerRuntime {
       state: 'CONTAINER_CREATED',
       createdAt: this.clock.now(),
     };
-    const dir = this.paths.containerDir(id);
     // The shim creates the raw stdout/stderr files; the pump reads them once they exist.
-    await Promise.all([mkdir(dir, { recursive: true }), mkdir(path.dirname(rec.logPath), { recursive: true })]);
+    await Promise.all([...this.dirsOf(id).map((d) => mkdir(d, { recursive: true })), mkdir(path.dirname(rec.logPath), { recursive: true })]);
     await writeJsonNew(this.paths.containerFile(id), rec);
     this.containers.set(id, rec);
     return id;
@@ -193,7 +197,7 @@ export class ProcessRuntime implements ContainerRuntime {
     let argv: string[];
     let spec: { env: Record<string, string>; cwd: string };
     try {
-      spec = await containerProcessSpec(rec.config, sb?.config, dir);
+      spec = await containerProcessSpec(rec.config, sb?.config, this.paths.outputDir(id));
       const mapper = new MountMapper(rec.config.mounts);
       const wanted = containerArgv(rec.config.image, rec.config.command, rec.config.args).map((a) => mapper.rewrite(a));
       argv = resolveOnHost(wanted, { image: rec.config.image, searchPath: spec.env.PATH ?? '', busybox: hostBusybox() });
@@ -212,7 +216,7 @@ export class ProcessRuntime implements ContainerRuntime {
       if (stdin === 'once') this.stdinHandles.set(id, await open(path.join(dir, 'stdin'), fsConstants.O_RDWR));
     }
     try {
-      this.spawner.launch({ shimArgv: shimArgv({ dir, argv, env: spec.env, cwd: spec.cwd, stdin }), env: spec.env, cwd: spec.cwd });
+      this.spawner.launch({ shimArgv: shimArgv({ dir, outputDir: this.paths.outputDir(id), argv, env: spec.env, cwd: spec.cwd, stdin }), env: spec.env, cwd: spec.cwd });
     } catch (err) {
       await this.markStartFailed(rec, err);
       throw new ContainerStartError(`failed to start container ${id}: ${String(err)}`);
@@ -265,7 +269,7 @@ export class ProcessRuntime implements ContainerRuntime {
     await mon?.close();
     await this.closeStdin(id);
     this.containers.delete(id);
-    await rm(this.paths.containerDir(id), { recursive: true, force: true });
+    await Promise.all(this.dirsOf(id).map((d) => rm(d, { recursive: true, force: true })));
   }
 
   async containerStatus(id: string): Promise<ContainerStatus | undefined> {
@@ -408,6 +412,20 @@ export class ProcessRuntime implements ContainerRuntime {
       this.containers.set(c.id, c);
       await this.adopt(c);
     }
+    if (this.paths.separateOutput) {
+      // Memory-backed records are gone after a reboot, and so are their processes: their
+      // output and working directories on disk are left over.
+      const known = new Set(this.containers.keys());
+      for (const id of await readdir(this.paths.outputContainersDir).catch(() => [] as string[])) {
+        if (!known.has(id)) await rm(this.paths.outputDir(id), { recursive: true, force: true });
+      }
+    }
+  }
+
+  /** A container's directories: its state, and its output when that lives apart. */
+  private dirsOf(id: string): string[] {
+    const state = this.paths.containerDir(id);
+    return this.paths.separateOutput ? [state, this.paths.outputDir(id)] : [state];
   }
 
   /** Takes over a container recorded by an earlier runtime over the same directory. */
@@ -434,8 +452,9 @@ export class ProcessRuntime implements ContainerRuntime {
 
   private monitor(rec: ContainerRecord): void {
     const dir = this.paths.containerDir(rec.id);
-    const pump = OutputPump.open(dir, rec.logPath, this.clock, this.logger);
-    const mon = new ContainerMonitor(dir, pump, rec.shim, rec.process, this.clock, this.logger, (info) => this.recordExit(rec, info));
+    const outputDir = this.paths.outputDir(rec.id);
+    const pump = OutputPump.open(dir, outputDir, rec.logPath, this.clock, this.logger);
+    const mon = new ContainerMonitor(dir, outputDir, pump, rec.shim, rec.process, this.clock, this.logger, (info) => this.recordExit(rec, info));
     this.monitors.set(rec.id, mon);
     mon.start();
   }
@@ -546,7 +565,7 @@ export class ProcessRuntime implements ContainerRuntime {
     const mapper = new MountMapper(rec.config.mounts);
     const { env, cwd } = rec.env && rec.cwd
       ? { env: rec.env, cwd: rec.cwd }
-      : await containerProcessSpec(rec.config, this.sandboxes.get(rec.podSandboxId)?.config, this.paths.containerDir(id));
+      : await containerProcessSpec(rec.config, this.sandboxes.get(rec.podSandboxId)?.config, this.paths.outputDir(id));
     let argv: string[];
     try {
       argv = resolveOnHost(cmd.map((a) => mapper.rewrite(a)), { image: rec.config.image, searchPath: env.PATH ?? '', busybox: hostBusybox() });

@@ -1,9 +1,13 @@
-// What the process runtime keeps on disk, so a new runtime over the same state directory (a
-// kubelet restart) sees the same sandboxes and containers:
-//   <rootDir>/sandboxes/<id>.json         a SandboxRecord
-//   <rootDir>/containers/<id>/record.json a ContainerRecord
-//   <rootDir>/containers/<id>/stdout|stderr  the process's raw output (see output-pump.ts)
-//   <rootDir>/containers/<id>/pid|exit    written by the shim (see shim.ts)
+// What the process runtime keeps, so a new runtime over the same state directory (a kubelet
+// restart) sees the same sandboxes and containers:
+//   <rootDir>/sandboxes/<id>.json           a SandboxRecord
+//   <rootDir>/containers/<id>/record.json   a ContainerRecord
+//   <rootDir>/containers/<id>/pid|exit      written by the shim (see shim.ts)
+//   <outputRoot>/containers/<id>/stdout|stderr  the process's raw output (see output-pump.ts)
+//   <outputRoot>/containers/<id>/workdir    its private working directory (container-env.ts)
+// The output root is the root itself unless the root is memory-backed (see state-dir.ts):
+// records and pid files then cost no journaled disk writes, and only what a container may
+// make large stays on disk.
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, writeFile } from '../../fs-async.js';
 import path from 'node:path';
@@ -65,7 +69,21 @@ export async function writeJsonNew(file: string, value: unknown): Promise<void> 
 }
 
 export class RecordPaths {
-  constructor(readonly rootDir: string) {}
+  constructor(readonly rootDir: string, readonly outputRoot = rootDir) {}
+
+  /** Whether a container's output lives apart from its records. */
+  get separateOutput(): boolean {
+    return this.outputRoot !== this.rootDir;
+  }
+
+  get outputContainersDir(): string {
+    return path.join(this.outputRoot, 'containers');
+  }
+
+  /** A container's raw output files and working directory. */
+  outputDir(id: string): string {
+    return path.join(this.outputContainersDir, id);
+  }
 
   get sandboxesDir(): string {
     return path.join(this.rootDir, 'sandboxes');
@@ -90,6 +108,7 @@ export class RecordPaths {
   async ensure(): Promise<void> {
     await mkdir(this.sandboxesDir, { recursive: true });
     await mkdir(this.containersDir, { recursive: true });
+    await mkdir(this.outputContainersDir, { recursive: true });
   }
 }
 

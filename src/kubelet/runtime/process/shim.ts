@@ -18,7 +18,7 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 const SHIM_SCRIPT = [
-  'd=$1; i=$2; shift 2',
+  'd=$1; o=$2; i=$3; shift 3',
   // With stdin kept open (not stdinOnce) the shim holds a writer on the fifo, so the container
   // never reads EOF because no attach is connected.
   'if [ "$i" = keep ]; then exec 3<>"$d/stdin"; fi',
@@ -26,7 +26,7 @@ const SHIM_SCRIPT = [
   // The pid file is written by the container process itself once setsid has made it a
   // session and group leader, just before it execs the command: a kill of the group can never
   // come too early to reach it.
-  'setsid /bin/sh -c \'echo "$PPID $$" >"$0"; exec "$@"\' "$d/pid" "$@" <"$src" >>"$d/stdout" 2>>"$d/stderr" 3<&- &',
+  'setsid /bin/sh -c \'echo "$PPID $$" >"$0"; exec "$@"\' "$d/pid" "$@" <"$src" >>"$o/stdout" 2>>"$o/stderr" 3<&- &',
   'c=$!',
   'wait "$c"',
   's=$?',
@@ -38,7 +38,10 @@ const SHIM_SCRIPT = [
 export type StdinMode = 'none' | 'once' | 'keep';
 
 export interface ShimSpawn {
+  /** The container's state directory: pid, exit, stdin. */
   dir: string;
+  /** Where its stdout and stderr files go. */
+  outputDir: string;
   argv: string[];
   env: Record<string, string>;
   cwd: string;
@@ -47,7 +50,7 @@ export interface ShimSpawn {
 
 /** The argv (after `/bin/sh -c`) that runs the shim for `s`; `coxswain-shim` names it in ps. */
 export function shimArgv(s: ShimSpawn): string[] {
-  return [SHIM_SCRIPT, 'coxswain-shim', s.dir, s.stdin, ...s.argv];
+  return [SHIM_SCRIPT, 'coxswain-shim', s.dir, s.outputDir, s.stdin, ...s.argv];
 }
 
 export function pidFile(dir: string): string {
