@@ -1,7 +1,7 @@
 // Starts the real `coxswain up` (sqlite, HTTPS, client-certificate auth) as a child process
 // on a temporary data dir, and talks to it with node's https over loopback.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import os, { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -192,6 +192,24 @@ export function cpuSeconds(pid: number, tid?: number): number {
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   // utime and stime are fields 14 and 15 (1-based) of the full line: 11 and 12 after the comm.
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/**
+ * CPU seconds used so far by each of the process's threads, summed by thread name (`node` is the
+ * main thread, the event loop; `libuv-worker` the thread pool; `V8Worker` the engine's
+ * compiler and garbage-collector helpers). Threads that ended meanwhile are not counted.
+ */
+export function threadCpuSeconds(pid: number): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const name = tid === String(pid) ? 'main' : readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      out[name] = (out[name] ?? 0) + cpuSeconds(pid, Number(tid));
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
 }
 
 /** Resident set size figures of a process, from /proc/<pid>/status, in MiB. */
