@@ -544,13 +544,14 @@ export class ProcessRuntime implements ContainerRuntime {
       } catch {
         watcher = undefined;
       }
-      let delay = watcher ? 25 : 1;
+      // With a watch the poll is only a safety net; without one it is how the start is seen.
+      let delay = watcher ? 100 : 1;
       const poll = () => {
         check();
         if (done) return;
         if (Date.now() >= deadline) return finish(undefined);
         timer = setTimeout(poll, delay);
-        delay = Math.min(delay * 2, watcher ? 200 : 4);
+        delay = Math.min(delay * 2, watcher ? 400 : 4);
       };
       poll();
     });
