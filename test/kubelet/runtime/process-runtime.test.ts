@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 
 import { ContainerStartError, ExecStartError, ExecTimeoutError } from '../../../src/kubelet/runtime/errors.js';
 import { ProcessRuntime } from '../../../src/kubelet/runtime/process/process-runtime.js';
+import { RAW_RELEASE_STEP_BYTES } from '../../../src/kubelet/runtime/process/output-pump.js';
 import { sessionMembers } from '../../../src/kubelet/runtime/process/proc.js';
 import { readPids } from '../../../src/kubelet/runtime/process/shim.js';
 import type { ContainerConfig, PodSandboxConfig } from '../../../src/kubelet/runtime/types.js';
@@ -207,6 +208,34 @@ describe('ProcessRuntime', () => {
     await waitLogLine(logOf('cat'), 'stdout', 'two');
     const contents = (await readLog(logOf('cat'))).split('\n').filter(Boolean).map((l) => l.split(' ').slice(3).join(' '));
     assert.deepEqual(contents, ['one', 'two']);
+  });
+
+  it('gives the disk of copied raw output back, keeping every line in the log', async () => {
+    await setup();
+    // 40 MiB of 4 KiB lines: more than two release steps.
+    const id = await start('chatty', { command: ['sh', '-c', "head -c 41943040 /dev/zero | tr '\\0' a | fold -w 4096; echo; echo done; exec sleep 100"] });
+    // The log is large: only its end is read while waiting.
+    const tail = async (file: string) => {
+      const h = await open(file, 'r').catch(() => undefined);
+      if (!h) return '';
+      try {
+        const { size } = await h.stat();
+        const buf = Buffer.alloc(Math.min(size, 64));
+        await h.read(buf, 0, buf.length, size - buf.length);
+        return buf.toString();
+      } finally {
+        await h.close();
+      }
+    };
+    await waitFor('the last line in the log', async () => (await tail(logOf('chatty'))).endsWith(' stdout F done\n'), 60_000);
+    const raw = path.join(dir, `state-${n}`, 'containers', id, 'stdout');
+    await waitFor('copied raw output to be released', async () => {
+      const st = await stat(raw);
+      return st.blocks * 512 <= st.size - RAW_RELEASE_STEP_BYTES;
+    });
+    const lines = (await readLog(logOf('chatty'))).split('\n').filter(Boolean);
+    assert.equal(lines.length, 10241);
+    assert.ok(lines.slice(0, -1).every((l) => l.endsWith(` stdout F ${'a'.repeat(4096)}`)), 'no line was lost or read from a hole');
   });
 
   it('a closed runtime still kills its containers on stopAll; the next one records the exit', async () => {

@@ -1,8 +1,11 @@
 // Copies a container's raw stdout/stderr files (written by the shim) into its CRI log file and
-// to attached sessions. The offsets it has consumed are saved beside the raw files, so a new
-// runtime (a kubelet restart) resumes where the last one stopped; lines that arrived while no
-// kubelet ran are stamped with the time they are read. The log file is opened by path for
-// each batch, so a rotation (rename) by the kubelet is followed.
+// to attached sessions. The offsets it has consumed are saved in the container's state
+// directory, so a new runtime (a kubelet restart) resumes where the last one stopped; lines
+// that arrived while no kubelet ran are stamped with the time they are read. The log file is
+// opened by path for each batch, so a rotation (rename) by the kubelet is followed. The raw
+// files only grow (the shim appends), so what has been copied is punched out of them
+// (fallocate) in large steps: their size keeps counting, the disk they use does not.
+import { execFile } from 'node:child_process';
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { appendFile, mkdir } from '../../fs-async.js';
 import path from 'node:path';
@@ -16,6 +19,13 @@ import type { LogStream } from './cri-log.js';
 const STREAMS: LogStream[] = ['stdout', 'stderr'];
 const READ_CHUNK = 64 * 1024;
 const OFFSET_SAVE_INTERVAL_MS = 1000;
+/**
+ * Copied raw output is released in steps of this size: one `fallocate` run each (a fork of the
+ * kubelet's process costs a few milliseconds of its event loop), so a raw file uses at most
+ * about this much disk whatever the container writes.
+ */
+export const RAW_RELEASE_STEP_BYTES = 16 * 1024 * 1024;
+const BLOCK = 4096;
 
 export type OutputListener = (stream: LogStream, chunk: Buffer) => void;
 
@@ -25,6 +35,8 @@ interface StreamState {
   offset: number;
   /** The raw file, open for reading. */
   fd?: number;
+  /** Bytes at the start of the raw file already given back to the file system. */
+  released: number;
 }
 
 export class OutputPump {
@@ -32,8 +44,12 @@ export class OutputPump {
   private readonly listeners = new Set<OutputListener>();
   private chain: Promise<void> = Promise.resolve();
   private ended = false;
+  /** fallocate is missing, or the file system cannot punch holes: raw files are kept whole. */
+  private releaseUnsupported = false;
   private savedOffsets = '';
   private savedAt = 0;
+  /** A save due once the interval has passed, for output that arrived just after one. */
+  private saveTimer: NodeJS.Timeout | undefined;
 
   private constructor(
     /** The container's state directory (offsets.json). */
@@ -45,7 +61,7 @@ export class OutputPump {
     private readonly logger: Logger,
     offsets: Record<LogStream, number>,
   ) {
-    for (const s of STREAMS) this.streams.set(s, { splitter: new CriLineSplitter(s), offset: offsets[s] });
+    for (const s of STREAMS) this.streams.set(s, { splitter: new CriLineSplitter(s), offset: offsets[s], released: 0 });
     this.savedOffsets = JSON.stringify(offsets);
   }
 
@@ -136,7 +152,13 @@ export class OutputPump {
     }
     // Saved at most once a second while running (and always on close and at the end): a
     // kubelet that crashes may copy up to a second of output twice, never lose it.
-    if (changed && Date.now() - this.savedAt >= OFFSET_SAVE_INTERVAL_MS) await this.saveOffsets();
+    if (!changed) return;
+    const wait = OFFSET_SAVE_INTERVAL_MS - (Date.now() - this.savedAt);
+    if (wait <= 0) await this.saveOffsets();
+    else this.saveTimer ??= setTimeout(() => {
+      this.saveTimer = undefined;
+      void this.enqueue(() => this.saveOffsets());
+    }, wait).unref();
   }
 
   private async append(lines: Buffer[]): Promise<void> {
@@ -151,6 +173,8 @@ export class OutputPump {
 
   /** Saves the start of each unfinished line, so a restart re-reads it whole. */
   private async saveOffsets(): Promise<void> {
+    clearTimeout(this.saveTimer);
+    this.saveTimer = undefined;
     const offsets: Record<string, number> = {};
     for (const s of STREAMS) {
       const st = this.streams.get(s)!;
@@ -161,6 +185,27 @@ export class OutputPump {
     await writeJsonAtomic(path.join(this.dir, 'offsets.json'), offsets);
     this.savedOffsets = text;
     this.savedAt = Date.now();
+    if (!this.ended) this.releaseCopied(offsets);
+  }
+
+  /**
+   * Punches what is copied and saved out of the raw files. Only below the saved offsets: a new
+   * runtime resumes there, and a hole reads as zeros.
+   */
+  private releaseCopied(saved: Record<string, number>): void {
+    if (this.releaseUnsupported) return;
+    for (const s of STREAMS) {
+      const st = this.streams.get(s)!;
+      const upTo = Math.floor(saved[s]! / BLOCK) * BLOCK;
+      if (upTo - st.released < RAW_RELEASE_STEP_BYTES) continue;
+      const from = st.released;
+      st.released = upTo;
+      execFile('fallocate', ['--punch-hole', '--offset', String(from), '--length', String(upTo - from), path.join(this.outputDir, s)], (err) => {
+        if (!err) return;
+        this.releaseUnsupported = true;
+        this.logger.debug('cannot release copied container output; raw files are kept whole', { dir: this.outputDir, err: String(err) });
+      });
+    }
   }
 
   private closeHandles(): void {
