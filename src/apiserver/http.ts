@@ -80,7 +80,8 @@ export interface Negotiated {
 
 /** Picks the response form from the Accept header, as upstream's negotiation does. */
 export function negotiate(accept: string | undefined): Negotiated {
-  if (!accept) return { format: 'json', table: false, partialMetadata: false };
+  // What components (and most clients) send: no parsing for it.
+  if (!accept || accept === 'application/json') return { format: 'json', table: false, partialMetadata: false };
   const options = accept.split(',').map((s) => s.trim()).filter(Boolean);
   for (const opt of options) {
     const [typeRaw, ...paramParts] = opt.split(';');

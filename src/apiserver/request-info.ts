@@ -31,7 +31,9 @@ export function parseRequestInfo(method: string, pathname: string, query: URLSea
     name: '',
     rest: [],
   };
-  const parts = pathname.split('/').filter((p) => p !== '').map(decodeURIComponent);
+  const parts = pathname.split('/').filter((p) => p !== '');
+  // Most paths have nothing escaped; decodeURIComponent is the costly part of this function.
+  if (pathname.includes('%')) for (let i = 0; i < parts.length; i++) parts[i] = decodeURIComponent(parts[i]!);
   if (parts.length === 0 || (parts[0] !== 'api' && parts[0] !== 'apis')) return info;
   info.apiPrefix = parts.shift()!;
   if (info.apiPrefix === 'apis') {

@@ -5,10 +5,11 @@ import { isDeepStrictEqual } from 'node:util';
 import type { KindDef, KubeObject } from '../api/kinds.js';
 import { prepareServiceUpdate } from './service-alloc/service-fields.js';
 import { cloneJson } from './clone-json.js';
+import { metaTimeText } from './meta-time.js';
 
 /** RFC 3339 with second precision, as metav1.Time serializes. */
 export function nowTimestamp(now = new Date()): string {
-  return now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return metaTimeText(now);
 }
 
 // As upstream's name generator: 5 characters from an alphabet without vowels or look-alikes.

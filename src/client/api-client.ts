@@ -266,10 +266,13 @@ export class ResourceClient<T extends ObjectWithMeta> {
       p += `/${encodeURIComponent(name)}`;
     }
     if (subresource) p += `/${subresource}`;
-    const qs = new URLSearchParams();
-    for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== '') qs.set(k, v);
-    const s = qs.toString();
-    return s ? `${p}?${s}` : p;
+    // Most writes carry no query: no URLSearchParams for them (this runs for every request).
+    let qs: URLSearchParams | undefined;
+    for (const k in query) {
+      const v = query[k];
+      if (v !== undefined && v !== '') (qs ??= new URLSearchParams()).set(k, v);
+    }
+    return qs ? `${p}?${qs.toString()}` : p;
   }
 
   private requireNamespace(): string | undefined {

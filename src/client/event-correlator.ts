@@ -63,25 +63,31 @@ class Lru<V> {
   }
 }
 
+// The keys join their fields with NUL (which no field holds); concatenation rather than an
+// array joined, as three keys are built for every event recorded.
+const SEP = '\u0000';
+
 /** Events identical in everything but time and count (upstream getEventKey). */
 export function eventKey(e: CoreEvent): string {
   const o = e.involvedObject;
-  return [e.source?.component, e.source?.host, o.kind, o.namespace, o.name, o.fieldPath, o.uid, o.apiVersion, e.type, e.reason, e.message]
-    .map((s) => s ?? '').join('\u0000');
+  return (e.source?.component ?? '') + SEP + (e.source?.host ?? '') + SEP + (o.kind ?? '') + SEP + (o.namespace ?? '') + SEP +
+    (o.name ?? '') + SEP + (o.fieldPath ?? '') + SEP + (o.uid ?? '') + SEP + (o.apiVersion ?? '') + SEP + (e.type ?? '') + SEP +
+    (e.reason ?? '') + SEP + (e.message ?? '');
 }
 
 /** Events that may be aggregated: equal but for the message (upstream EventAggregatorByReasonFunc). */
 function aggregateKey(e: CoreEvent): string {
   const o = e.involvedObject;
-  return [e.source?.component, e.source?.host, o.kind, o.namespace, o.name, o.uid, o.apiVersion, e.type, e.reason, e.reportingComponent, e.reportingInstance]
-    .map((s) => s ?? '').join('\u0000');
+  return (e.source?.component ?? '') + SEP + (e.source?.host ?? '') + SEP + (o.kind ?? '') + SEP + (o.namespace ?? '') + SEP +
+    (o.name ?? '') + SEP + (o.uid ?? '') + SEP + (o.apiVersion ?? '') + SEP + (e.type ?? '') + SEP + (e.reason ?? '') + SEP +
+    (e.reportingComponent ?? '') + SEP + (e.reportingInstance ?? '');
 }
 
 /** One source talking about one object (upstream getSpamKey). */
 function spamKey(e: CoreEvent): string {
   const o = e.involvedObject;
-  return [e.source?.component, e.source?.host, o.kind, o.namespace, o.name, o.uid, o.apiVersion, e.type]
-    .map((s) => s ?? '').join('\u0000');
+  return (e.source?.component ?? '') + SEP + (e.source?.host ?? '') + SEP + (o.kind ?? '') + SEP + (o.namespace ?? '') + SEP +
+    (o.name ?? '') + SEP + (o.uid ?? '') + SEP + (o.apiVersion ?? '') + SEP + (e.type ?? '');
 }
 
 /** metav1.Time: RFC 3339 to the second. */

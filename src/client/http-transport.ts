@@ -4,7 +4,6 @@ import http from 'node:http';
 import https from 'node:https';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { StreamResponse, Transport, TransportRequest, TransportResponse } from './transport.js';
-import { readAll } from './transport.js';
 
 export interface HttpTransportOptions {
   /** e.g. https://127.0.0.1:6443 or http://127.0.0.1:8080. */
@@ -26,10 +25,20 @@ export class HttpTransport implements Transport {
   private readonly base: URL;
   private readonly agent: http.Agent;
   private readonly secure: boolean;
+  // Taken from the URL once: every request of a busy client (a scheduler binds, a simulator
+  // renews thousands of leases) would otherwise parse them again.
+  private readonly host: string;
+  private readonly port: string | number;
+  private readonly basePath: string;
+  private readonly requestFn: typeof http.request;
 
   constructor(private readonly opts: HttpTransportOptions) {
     this.base = new URL(opts.server);
     this.secure = this.base.protocol === 'https:';
+    this.host = this.base.hostname.replace(/^\[|\]$/g, '');
+    this.port = this.base.port || (this.secure ? 443 : 80);
+    this.basePath = this.base.pathname.replace(/\/+$/, '');
+    this.requestFn = this.secure ? https.request : http.request;
     const common = { keepAlive: true, maxSockets: opts.maxSockets ?? 64 };
     this.agent = this.secure
       ? new https.Agent({
@@ -46,10 +55,20 @@ export class HttpTransport implements Transport {
   request(req: TransportRequest): Promise<TransportResponse> {
     return new Promise((resolve, reject) => {
       const r = this.send(req, (res) => {
-        readAll(res).then(
-          (body) => resolve({ status: res.statusCode ?? 0, headers: flatten(res.headers), body }),
-          reject,
-        );
+        // Listeners rather than an async iterator: a response is usually one or two chunks,
+        // and the iterator's promises per chunk cost more than reading them.
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({
+          status: res.statusCode ?? 0,
+          headers: flatten(res.headers),
+          body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks),
+        }));
+        res.on('error', reject);
+        // A connection lost mid-body ends without 'end' (and, on some paths, without 'error').
+        res.on('close', () => {
+          if (!res.complete) reject(new Error(`${req.method} ${req.path}: the response was cut off`));
+        });
       });
       r.on('error', reject);
     });
@@ -81,16 +100,14 @@ export class HttpTransport implements Transport {
     if (this.opts.token && !hasHeader(headers, 'authorization')) headers.Authorization = `Bearer ${this.opts.token}`;
     if (this.opts.userAgent && !hasHeader(headers, 'user-agent')) headers['User-Agent'] = this.opts.userAgent;
     if (req.body) headers['Content-Length'] = String(req.body.length);
-    const basePath = this.base.pathname.replace(/\/+$/, '');
-    const options: http.RequestOptions = {
+    const r = this.requestFn({
       method: req.method,
-      host: this.base.hostname.replace(/^\[|\]$/g, ''),
-      port: this.base.port || (this.secure ? 443 : 80),
-      path: `${basePath}${req.path}`,
+      host: this.host,
+      port: this.port,
+      path: this.basePath + req.path,
       headers,
       agent: this.agent,
-    };
-    const r = (this.secure ? https : http).request(options, onResponse);
+    }, onResponse);
     r.end(req.body);
     return r;
   }
@@ -102,7 +119,10 @@ function hasHeader(headers: Record<string, string>, name: string): boolean {
 
 function flatten(h: IncomingHttpHeaders): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(h)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  for (const k in h) {
+    const v = h[k];
+    if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  }
   return out;
 }
 

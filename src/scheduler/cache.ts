@@ -7,7 +7,7 @@ import type {
 } from 'kubernetes-types/core/v1.js';
 import type { ReplicaSet, StatefulSet } from 'kubernetes-types/apps/v1.js';
 import type { StorageClass } from 'kubernetes-types/storage/v1.js';
-import { podKey } from './framework/pod-info.js';
+import { podKey, type PodInfo } from './framework/pod-info.js';
 import { Snapshot } from './framework/snapshot.js';
 
 /** Pods in a terminal phase hold no resources (upstream skips them in the cache). */
@@ -21,6 +21,8 @@ interface CachedPod {
   nodeName: string;
   /** Placed by this scheduler; the informer has not yet shown it bound. */
   assumed: boolean;
+  /** The scheduling cycle's PodInfo of an assumed pod. */
+  info?: PodInfo;
 }
 
 type Owner = Service | ReplicationController | ReplicaSet | StatefulSet;
@@ -65,12 +67,15 @@ export class SchedulerCache {
 
   // Pods
 
-  /** Records a pod as placed on nodeName before its binding is confirmed (upstream AssumePod). */
-  assumePod(pod: Pod, nodeName: string): void {
+  /**
+   * Records a pod as placed on nodeName before its binding is confirmed (upstream AssumePod);
+   * `info` is the PodInfo the scheduling cycle derived from it, when there is one.
+   */
+  assumePod(pod: Pod, nodeName: string, info?: PodInfo): void {
     const key = podKey(pod);
     this.removeCounted(key);
     const bound: Pod = { ...pod, spec: { ...pod.spec!, nodeName } };
-    this.addCounted(key, { pod: bound, nodeName, assumed: true });
+    this.addCounted(key, { pod: bound, nodeName, assumed: true, info });
   }
 
   /** The binding failed: the pod no longer counts on its node (upstream ForgetPod). */
@@ -112,7 +117,7 @@ export class SchedulerCache {
     let keys = this.byNode.get(c.nodeName);
     if (!keys) this.byNode.set(c.nodeName, (keys = new Set()));
     keys.add(key);
-    this.snapshot.assumePod(c.pod, c.nodeName);
+    this.snapshot.assumePod(c.pod, c.nodeName, c.info);
   }
 
   private removeCounted(key: string): void {

@@ -152,12 +152,13 @@ function filterNodes(
     return { feasible };
   }
   const nominatedPods = opts.nominatedPods;
+  const filters = fw.activeFilterPlugins(state);
   for (let i = 0; i < n && feasible.length < toFind; i++) {
     const ni = nodes[(start + i) % n]!;
     const nominated = nominatedPods ? nominatedPods(ni.name) : undefined;
     const s = nominated && nominated.length
       ? fw.runFilterPluginsWithNominatedPods(state, pod, ni, snapshot, nominated)
-      : fw.runFilterPlugins(state, pod, ni, snapshot);
+      : fw.runFilterPlugins(state, pod, ni, snapshot, filters);
     if (s.code === Code.Success) feasible.push(ni);
     else if (s.code === Code.Error) return { error: s };
     else {

@@ -65,6 +65,11 @@ export interface SchedulerOptions {
   recordScheduledEvents?: boolean;
   /** Event writes wait while the process is saturated (client/idle-gate.ts); default: written at once. */
   eventGate?: IdleGate;
+  /**
+   * The client events are written with. As kube-scheduler (createClients builds an eventClient
+   * of its own): events then do not queue in front of bindings. Default: `client`.
+   */
+  eventClient?: ApiClient;
 }
 
 type State = 'INITIALIZED' | 'STARTING' | 'RUNNING' | 'STOPPING' | 'STOPPED';
@@ -106,7 +111,7 @@ export class Scheduler {
       const profile = typeof p === 'string' ? defaultProfile(p) : p;
       if (this.frameworks.has(profile.schedulerName)) throw new Error(`duplicate profile for schedulerName "${profile.schedulerName}"`);
       this.frameworks.set(profile.schedulerName, new Framework(profile, registry));
-      this.recorders.set(profile.schedulerName, new EventRecorder(this.client, { component: profile.schedulerName, clock: this.clock, logger: opts.logger, gate: opts.eventGate }));
+      this.recorders.set(profile.schedulerName, new EventRecorder(opts.eventClient ?? this.client, { component: profile.schedulerName, clock: this.clock, logger: opts.logger, gate: opts.eventGate }));
     }
     const clock = this.clock;
     const queueClock: QueueClock = {
@@ -174,6 +179,16 @@ export class Scheduler {
     if (this.ownInformers) await this.informers.stop();
     for (const r of this.recorders.values()) await r.stop();
     this.state = 'STOPPED';
+  }
+
+  /**
+   * Events the recorders dropped because their queue was full, as client-go's tools/record
+   * broadcaster drops them (kube-scheduler's tools/events writes each one on its own instead).
+   */
+  get eventsDropped(): number {
+    let n = 0;
+    for (const r of this.recorders.values()) n += r.dropped;
+    return n;
   }
 
   isLeader(): boolean {
@@ -251,7 +266,7 @@ export class Scheduler {
     }
 
     const nodeName = r.nodeName;
-    this.cache.assumePod(pod, nodeName);
+    this.cache.assumePod(pod, nodeName, q.podInfo);
     const reserve = fw.runReservePluginsReserve(r.state, q.podInfo, nodeName);
     const permit = reserve.isSuccess() ? fw.runPermitPlugins(r.state, q.podInfo, nodeName).status : reserve;
     if (!permit.isSuccess()) {

@@ -53,6 +53,43 @@ describe('managedFields of creates are reused for same-shaped objects', () => {
     assert.deepEqual(create(renamed), computed(renamed));
   });
 
+  it('objects that differ only in scalar values outside lists (events about different pods) share the entry', () => {
+    const eventType = applyTypeFor('', 'v1', 'Event');
+    const event = (pod: string, node: string, count: number): KubeObject => ({
+      apiVersion: 'v1', kind: 'Event',
+      metadata: { name: `${pod}.18a0b`, namespace: 'default' },
+      involvedObject: { kind: 'Pod', apiVersion: 'v1', namespace: 'default', name: pod, uid: `uid-${pod}` },
+      reason: 'Scheduled', message: `Successfully assigned default/${pod} to ${node}`, type: 'Normal',
+      source: { component: 'default-scheduler' }, count, eventTime: null,
+    });
+    const make = (obj: KubeObject) => updateManagedFields({ old: undefined, updated: obj, manager: 'sched', apiVersion: 'v1', type: eventType, now }).metadata?.managedFields;
+    clearCreateMemo();
+    make(event('a', 'node-1', 1));
+    const recalled = make(event('b', 'node-2', 7));
+    clearCreateMemo();
+    assert.deepEqual(recalled, make(event('b', 'node-2', 7)));
+    // Label values are scalars too; label keys are not.
+    clearCreateMemo();
+    create(pod('a', { tier: 'front' }));
+    assert.deepEqual(create(pod('b', { tier: 'back' })), computed(pod('b', { tier: 'back' })));
+  });
+
+  it('values inside lists still tell shapes apart (keys of associative lists, members of sets)', () => {
+    clearCreateMemo();
+    create(pod('a'));
+    const otherPort = pod('b');
+    (otherPort as any).spec.containers[0].ports[0].containerPort = 8080;
+    const out = create(otherPort);
+    assert.deepEqual(out, computed(otherPort));
+    assert.match(JSON.stringify(out), /8080/);
+    const withFinalizer = (f: string) => { const p = pod('c'); p.metadata!.finalizers = [f]; return p; };
+    clearCreateMemo();
+    create(withFinalizer('example.com/one'));
+    const second = create(withFinalizer('example.com/two'));
+    assert.deepEqual(second, computed(withFinalizer('example.com/two')));
+    assert.match(JSON.stringify(second), /example\.com\/two/);
+  });
+
   it('a create that sends managedFields is computed every time', () => {
     const sent = pod('a');
     sent.metadata!.managedFields = [{ manager: 'x', operation: 'Update', apiVersion: 'v1', fieldsType: 'FieldsV1', fieldsV1: { 'f:metadata': { 'f:labels': { 'f:tier': {} } } } }];

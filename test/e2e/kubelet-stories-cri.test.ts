@@ -81,8 +81,13 @@ defineKubeletStories('cri', (ctx) => {
     assert.match(line, /0\/1\s+ErrImageNeverPull/);
     assert.equal(await podField(k, 'neverpull', '{.status.containerStatuses[0].state.waiting.message}'),
       'Container image "127.0.0.1:1/absent:1" is not present with pull policy of Never');
-    const ev = await events(k, 'neverpull');
-    assert.ok(ev.some((e) => e.reason === 'ErrImageNeverPull'), JSON.stringify(ev));
+    // Events are written once the process has spare time (client/idle-gate.ts), so they may
+    // come a little after the status.
+    let ev: { reason: string; message: string }[] = [];
+    await eventually('the ErrImageNeverPull event', async () => {
+      ev = await events(k, 'neverpull');
+      return ev.some((e) => e.reason === 'ErrImageNeverPull') ? true : undefined;
+    }, 10_000).catch((err: Error) => assert.fail(`${err.message}: ${JSON.stringify(ev)}`));
     assert.ok(!ev.some((e) => e.reason === 'Pulling'), 'nothing was pulled');
   });
 });

@@ -1,16 +1,14 @@
-// Creates of same-shaped objects (a ReplicaSet's pods, a benchmark's pods) record the same
-// managedFields entry but for its time: the creator owns every field it sent, and the
-// identity fields that differ between such objects (name, uid, creationTimestamp…) are never
-// recorded (upstream stripmeta.go). So the entry computed for one object is reused for the
-// next one whose text, with those identity values blanked, is the same.
+// Creates of same-shaped objects (a ReplicaSet's pods, a benchmark's pods, the scheduler's
+// events) record the same managedFields entry but for its time: the creator owns every field
+// it sent, and a field's path never depends on a scalar value outside a list (a map key or a
+// struct field names it; only list items are named by their values, keys or positions). So the
+// entry computed for one object is reused for the next one whose text, with every scalar
+// outside lists blanked to its type's zero, is the same.
 // Only creates that send no managedFields qualify: then no other manager is involved.
 import type { FieldsV1 } from './field-set.js';
-import type { JsonObject } from './json-value.js';
+import type { Json, JsonObject } from './json-value.js';
 import type { ManagedFieldsEntry } from './managed-fields.js';
 import type { ApplyType } from './type-schema.js';
-
-/** Metadata values a create's managedFields never depend on (their presence still counts). */
-const IDENTITY_FIELDS = ['name', 'namespace', 'uid', 'creationTimestamp', 'resourceVersion', 'generation', 'selfLink'] as const;
 
 const MAX_ENTRIES = 1024;
 /** Larger objects (a ConfigMap of data, say) are computed every time: keys are whole texts. */
@@ -33,15 +31,33 @@ export function createMemoKey(manager: string, apiVersion: string, type: ApplyTy
   if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) return undefined;
   let typeId = typeIds.get(type);
   if (typeId === undefined) typeIds.set(type, (typeId = nextTypeId++));
-  const blanked: JsonObject = { ...meta };
-  for (const f of IDENTITY_FIELDS) {
-    // Same JSON type, so schemaless (deduced) fields resolve to the same kind of value.
-    const v = blanked[f];
-    if (typeof v === 'string') blanked[f] = '';
-    else if (typeof v === 'number') blanked[f] = 0;
-  }
-  const key = `${typeId}\u0000${manager}\u0000${apiVersion}\u0000${JSON.stringify({ ...obj, metadata: blanked })}`;
+  const key = `${typeId}\u0000${manager}\u0000${apiVersion}\u0000${JSON.stringify(blankScalars(obj))}`;
   return key.length <= MAX_KEY_LENGTH ? key : undefined;
+}
+
+/**
+ * A copy of an object in which every scalar outside lists is its JSON type's zero (so that
+ * schemaless fields still deduce to the same kind of value); lists are kept as they are.
+ */
+function blankScalars(value: JsonObject): JsonObject {
+  const out: JsonObject = {};
+  for (const k in value) {
+    if (!Object.hasOwn(value, k)) continue;
+    const v = value[k];
+    let blank: Json | undefined;
+    switch (typeof v) {
+      case 'string': blank = ''; break;
+      case 'number': blank = 0; break;
+      case 'boolean': blank = false; break;
+      case 'object': blank = v === null || Array.isArray(v) ? v : blankScalars(v as JsonObject); break;
+      // undefined and the like: absent from the JSON, as from the object's own text.
+      default: continue;
+    }
+    // JSON.parse makes "__proto__" an own key; assigning it would set the prototype instead.
+    if (k === '__proto__') Object.defineProperty(out, k, { value: blank, enumerable: true, writable: true, configurable: true });
+    else out[k] = blank;
+  }
+  return out;
 }
 
 /** The entries a remembered create records at `time`, or undefined when not remembered. */

@@ -3,6 +3,7 @@
 // stripmeta.go): one entry per manager identity (name, operation, subresource, and for Update
 // the apiVersion), FieldsV1 sets, times, and the upstream ordering of entries.
 import { FieldSet, type FieldsV1 } from './field-set.js';
+import { metaTimeText } from '../meta-time.js';
 
 export type Operation = 'Apply' | 'Update';
 
@@ -129,7 +130,7 @@ function unixSeconds(time: string | undefined): number {
 
 /** metav1.Time as written on the wire: RFC 3339 in UTC, whole seconds. */
 export function formatTime(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return metaTimeText(d);
 }
 
 /**

@@ -114,12 +114,22 @@ export class Framework implements FrameworkHandle {
     return Status.success();
   }
 
-  /** The first rejecting Filter's status, tagged with its plugin; Success when all pass. */
-  runFilterPlugins(state: CycleState, pod: PodInfo, node: NodeInfo, snapshot: Snapshot): Status {
+  /**
+   * The Filter plugins this cycle runs: those whose PreFilter did not Skip. Taken once per cycle
+   * and passed to runFilterPlugins, rather than asking the skip set for every node.
+   */
+  activeFilterPlugins(state: CycleState): readonly FilterPlugin[] {
     const skip = state.skipFilterPlugins;
-    for (let i = 0; i < this.filterPlugins.length; i++) {
-      const pl = this.filterPlugins[i]!;
-      if (skip.size && skip.has(pl.name)) continue;
+    return skip.size ? this.filterPlugins.filter((pl) => !skip.has(pl.name)) : this.filterPlugins;
+  }
+
+  /** The first rejecting Filter's status, tagged with its plugin; Success when all pass. */
+  runFilterPlugins(
+    state: CycleState, pod: PodInfo, node: NodeInfo, snapshot: Snapshot,
+    plugins: readonly FilterPlugin[] = this.activeFilterPlugins(state),
+  ): Status {
+    for (let i = 0; i < plugins.length; i++) {
+      const pl = plugins[i]!;
       const s = pl.filter(state, pod, node, snapshot);
       if (!s || s.code === Code.Success) continue;
       if (!s.isRejected()) return Status.error(`running "${pl.name}" filter plugin: ${s.message()}`).withPlugin(pl.name);

@@ -52,8 +52,11 @@ export class NodeInfo {
     if (i < 0) return false;
     const pi = this.pods[i]!;
     this.pods.splice(i, 1);
-    this.podsWithAffinity = this.podsWithAffinity.filter((p) => p.key !== key);
-    this.podsWithRequiredAntiAffinity = this.podsWithRequiredAntiAffinity.filter((p) => p.key !== key);
+    // Most pods have no affinity terms: no new arrays for them.
+    if (this.podsWithAffinity.length) this.podsWithAffinity = this.podsWithAffinity.filter((p) => p.key !== key);
+    if (this.podsWithRequiredAntiAffinity.length) {
+      this.podsWithRequiredAntiAffinity = this.podsWithRequiredAntiAffinity.filter((p) => p.key !== key);
+    }
     this.updateUsage(pi, -1);
     return true;
   }

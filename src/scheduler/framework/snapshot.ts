@@ -149,13 +149,16 @@ export class Snapshot {
 
   /**
    * Records a pod as running on nodeName (the scheduler cache's "assume"), so the next cycle on
-   * this snapshot sees it. Returns the PodInfo, or undefined for an unknown node.
+   * this snapshot sees it; `info`, when given, is the pod's PodInfo. Returns the PodInfo, or
+   * undefined for an unknown node.
    */
-  assumePod(pod: Pod, nodeName: string): PodInfo | undefined {
+  assumePod(pod: Pod, nodeName: string, info?: PodInfo): PodInfo | undefined {
     const ni = this.byName.get(nodeName);
     if (!ni) return undefined;
     const bound: Pod = { ...pod, spec: { ...pod.spec!, nodeName } };
-    const pi = ni.addPod(newPodInfo(bound));
+    // What a PodInfo derives (requests, terms, ports) does not depend on the node: the
+    // scheduling cycle's own PodInfo is reused rather than derived again.
+    const pi = ni.addPod(info ? { ...info, pod: bound } : newPodInfo(bound));
     // Only a pod with (anti-)affinity terms can change which nodes the cached lists hold.
     if (hasAffinityTerms(pi)) this.withAffinity = this.withRequiredAntiAffinity = undefined;
     return pi;

@@ -7,7 +7,7 @@ import type { NodeInfo } from '../framework/node-info.js';
 import type { PodInfo } from '../framework/pod-info.js';
 import { Status, type MaybeStatus } from '../framework/status.js';
 import { Names } from './names.js';
-import { allocatableAndRequested, DEFAULT_SCORED_RESOURCES, type ResourceSpec } from './node-resources-fit.js';
+import { allocatableOf, DEFAULT_SCORED_RESOURCES, requestedWithPod, type ResourceSpec } from './node-resources-fit.js';
 
 export function balancedResourceScore(requested: number[], allocatable: number[]): number {
   const fractions: number[] = [];
@@ -61,9 +61,8 @@ export class NodeResourcesBalancedAllocation implements PreScorePlugin, ScorePlu
     const requested: number[] = [];
     const allocatable: number[] = [];
     for (const r of this.resources) {
-      const [a, q] = allocatableAndRequested(node, pod, r.name, true);
-      allocatable.push(a);
-      requested.push(q);
+      allocatable.push(allocatableOf(node, r.name));
+      requested.push(requestedWithPod(node, pod, r.name, true));
     }
     return balancedResourceScore(requested, allocatable);
   }

@@ -63,22 +63,28 @@ export function leastRequestedScore(requested: number, capacity: number): number
   return Math.trunc(((capacity - requested) * MAX_NODE_SCORE) / capacity);
 }
 
-/** Allocatable and requested (node + pod) of one resource; scoring uses non-zero cpu/memory. */
-export function allocatableAndRequested(node: NodeInfo, pod: PodInfo, resource: string, useRequested: boolean): [number, number] {
+/** Allocatable of one resource on the node. */
+export function allocatableOf(node: NodeInfo, resource: string): number {
+  const a = node.allocatable;
+  switch (resource) {
+    case 'cpu': return a.milliCPU;
+    case 'memory': return a.memory;
+    case 'ephemeral-storage': return a.ephemeralStorage;
+    default: return a.scalar.get(resource) ?? 0;
+  }
+}
+
+/**
+ * Requested on the node with the pod added, of one resource; scoring (useRequested false)
+ * counts cpu and memory with upstream's non-zero defaults for containers that set none.
+ */
+export function requestedWithPod(node: NodeInfo, pod: PodInfo, resource: string, useRequested: boolean): number {
   const req = pod.resources;
   switch (resource) {
-    case 'cpu':
-      return useRequested
-        ? [node.allocatable.milliCPU, node.requested.milliCPU + req.requests.milliCPU]
-        : [node.allocatable.milliCPU, node.nonZeroMilliCPU + req.nonZeroMilliCPU];
-    case 'memory':
-      return useRequested
-        ? [node.allocatable.memory, node.requested.memory + req.requests.memory]
-        : [node.allocatable.memory, node.nonZeroMemory + req.nonZeroMemory];
-    case 'ephemeral-storage':
-      return [node.allocatable.ephemeralStorage, node.requested.ephemeralStorage + req.requests.ephemeralStorage];
-    default:
-      return [node.allocatable.scalar.get(resource) ?? 0, (node.requested.scalar.get(resource) ?? 0) + (req.requests.scalar.get(resource) ?? 0)];
+    case 'cpu': return useRequested ? node.requested.milliCPU + req.requests.milliCPU : node.nonZeroMilliCPU + req.nonZeroMilliCPU;
+    case 'memory': return useRequested ? node.requested.memory + req.requests.memory : node.nonZeroMemory + req.nonZeroMemory;
+    case 'ephemeral-storage': return node.requested.ephemeralStorage + req.requests.ephemeralStorage;
+    default: return (node.requested.scalar.get(resource) ?? 0) + (req.requests.scalar.get(resource) ?? 0);
   }
 }
 
@@ -98,12 +104,16 @@ export class NodeResourcesFit implements FilterPlugin, ScorePlugin {
   }
 
   score(_state: CycleState, pod: PodInfo, node: NodeInfo): number {
+    // Runs for every scored node of every pod: no tuples or iterators here (destructuring a
+    // returned array goes through the iterator protocol).
+    const resources = this.resources;
     let score = 0;
     let weightSum = 0;
-    for (const r of this.resources) {
-      const [alloc, requested] = allocatableAndRequested(node, pod, r.name, false);
+    for (let i = 0; i < resources.length; i++) {
+      const r = resources[i]!;
+      const alloc = allocatableOf(node, r.name);
       if (alloc === 0) continue;
-      score += leastRequestedScore(requested, alloc) * r.weight;
+      score += leastRequestedScore(requestedWithPod(node, pod, r.name, false), alloc) * r.weight;
       weightSum += r.weight;
     }
     return weightSum === 0 ? 0 : Math.trunc(score / weightSum);

@@ -51,3 +51,16 @@ test('Framework: a plugin implementing several interfaces joins each extension p
   assert.equal(fw.filterPlugins.length, 1);
   assert.equal(fw.scorePlugins.length, 1);
 });
+
+test('Framework: Filters whose PreFilter skipped are left out of the cycle, in one list taken per cycle', () => {
+  const fw = new Framework({ schedulerName: 's', plugins: [{ name: 'RejectB' }, { name: 'Broken' }] }, registry);
+  const state = new CycleState();
+  assert.deepEqual(fw.activeFilterPlugins(state).map((p) => p.name), ['RejectB', 'Broken']);
+  state.skipFilterPlugins.add('Broken');
+  const active = fw.activeFilterPlugins(state);
+  assert.deepEqual(active.map((p) => p.name), ['RejectB']);
+  // With the list or without it (then taken from the state), the same verdicts.
+  assert.equal(fw.runFilterPlugins(state, pod, snapshot.get('a')!, snapshot, active).isSuccess(), true);
+  assert.equal(fw.runFilterPlugins(state, pod, snapshot.get('a')!, snapshot).isSuccess(), true);
+  assert.equal(fw.runFilterPlugins(state, pod, snapshot.get('b')!, snapshot, active).plugin, 'RejectB');
+});
