@@ -47,6 +47,13 @@ export interface EventRecorderOptions {
    * the event was recorded (idle-gate.ts): events then do not slow the work they describe.
    */
   gate?: IdleGate;
+  /**
+   * Writes in flight at once (default 1: one after another, as client-go's tools/record sink
+   * that the kubelet and the controllers use). kube-scheduler's tools/events writes every
+   * event on its own goroutine; more than one here does the same, bounded. Repeats of one
+   * event (a patch of the same name) still go in order.
+   */
+  concurrentWrites?: number;
 }
 
 /** A reference to `obj` (its kind and apiVersion must be set, as on watched objects). */
@@ -70,7 +77,9 @@ export class EventRecorder {
   private readonly logger: Logger;
   private readonly correlator: EventCorrelator;
   private readonly writeRate: TokenBucket | undefined;
-  private tail: Promise<void> = Promise.resolve();
+  /** Per event name, the last write queued for it (every write shares one name with concurrency 1). */
+  private readonly lastWrite = new Map<string, Promise<void>>();
+  private readonly slots: WriteSlots;
   private queued = 0;
   /** Events dropped because the queue was full. */
   dropped = 0;
@@ -81,6 +90,7 @@ export class EventRecorder {
     this.logger = (opts.logger ?? nullLogger).child({ component: 'event-recorder', source: opts.component });
     this.correlator = new EventCorrelator(this.clock, opts.correlator);
     this.writeRate = opts.writeRate ? new TokenBucket(opts.writeRate.qps, opts.writeRate.burst, this.clock) : undefined;
+    this.slots = new WriteSlots(Math.max(1, opts.concurrentWrites ?? 1));
   }
 
   /** Records an event about `about` (an object or a reference). Returns at once. */
@@ -119,20 +129,26 @@ export class EventRecorder {
     }
     this.queued++;
     const recordedAt = performance.now();
-    this.tail = this.tail.then(() => this.write(result.event, result.patch, recordedAt)).finally(() => {
-      this.queued--;
-    });
+    const key = this.slots.size === 1 ? '' : (result.event.metadata.name ?? '');
+    const after = this.lastWrite.get(key) ?? Promise.resolve();
+    const written: Promise<void> = after
+      .then(() => this.slots.run(() => this.write(result.event, result.patch, recordedAt)))
+      .finally(() => {
+        this.queued--;
+        if (this.lastWrite.get(key) === written) this.lastWrite.delete(key);
+      });
+    this.lastWrite.set(key, written);
   }
 
   /** Resolves when every event recorded so far has been written (or has failed). */
-  flush(): Promise<void> {
-    return this.tail;
+  async flush(): Promise<void> {
+    while (this.lastWrite.size > 0) await Promise.all(this.lastWrite.values());
   }
 
   /** Stops recording; waits for pending writes. Idempotent. */
   async stop(): Promise<void> {
     this.stopped = true;
-    await this.tail;
+    await this.flush();
   }
 
   private async write(ev: CoreEvent, patch: { count: number; lastTimestamp: string; message: string } | undefined, recordedAt: number): Promise<void> {
@@ -157,6 +173,26 @@ export class EventRecorder {
       this.correlator.updateState(written);
     } catch (err) {
       this.logger.warn('could not write event', { reason: ev.reason, object: `${ev.involvedObject.namespace}/${ev.involvedObject.name}`, error: err instanceof Error ? err.message : String(err) });
+    }
+  }
+}
+
+/** At most `size` writes at once; the others wait their turn, first come first served. */
+class WriteSlots {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(readonly size: number) {}
+
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    if (this.active >= this.size) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.active++;
+    try {
+      return await work();
+    } finally {
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.active--;
     }
   }
 }

@@ -74,6 +74,13 @@ export interface SchedulerOptions {
 
 type State = 'INITIALIZED' | 'STARTING' | 'RUNNING' | 'STOPPING' | 'STOPPED';
 
+/**
+ * Event writes in flight at once. kube-scheduler's tools/events writes each event on a
+ * goroutine of its own, so none waits behind another (its tools/record-style queue of 1,000
+ * would otherwise drop most Scheduled events when thousands of pods are bound a second).
+ */
+const EVENT_WRITES = 32;
+
 /** How long the loop may keep the event loop before letting I/O (bindings, watches) run. */
 const YIELD_EVERY_MS = 20;
 
@@ -111,7 +118,7 @@ export class Scheduler {
       const profile = typeof p === 'string' ? defaultProfile(p) : p;
       if (this.frameworks.has(profile.schedulerName)) throw new Error(`duplicate profile for schedulerName "${profile.schedulerName}"`);
       this.frameworks.set(profile.schedulerName, new Framework(profile, registry));
-      this.recorders.set(profile.schedulerName, new EventRecorder(opts.eventClient ?? this.client, { component: profile.schedulerName, clock: this.clock, logger: opts.logger, gate: opts.eventGate }));
+      this.recorders.set(profile.schedulerName, new EventRecorder(opts.eventClient ?? this.client, { component: profile.schedulerName, clock: this.clock, logger: opts.logger, gate: opts.eventGate, concurrentWrites: EVENT_WRITES }));
     }
     const clock = this.clock;
     const queueClock: QueueClock = {

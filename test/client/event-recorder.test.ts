@@ -163,3 +163,24 @@ test('with a gate, events are written once the gate lets them through, in order'
   assert.deepEqual(written.map((e) => e.reason).sort(), ['First', 'Second']);
   await recorder.stop();
 });
+
+test('with concurrent writes (as kube-scheduler\'s), every event is written and repeats still patch in order', async (t) => {
+  const clock = new FakeClock(Date.UTC(2024, 5, 1, 12, 0, 0));
+  const recorder = new EventRecorder(client, { component: 'test-scheduler', clock, concurrentWrites: 8 });
+  t.after(() => recorder.stop());
+  const repeated = await subject('concurrent-repeat');
+  const others = await Promise.all(Array.from({ length: 12 }, (_, i) => subject(`concurrent-${i}`)));
+  recorder.event(repeated, 'Warning', 'FailedScheduling', 'no nodes');
+  for (const o of others) recorder.event(o, 'Normal', 'Scheduled', `assigned ${o.metadata!.name}`);
+  clock.step(1000);
+  recorder.event(repeated, 'Warning', 'FailedScheduling', 'no nodes');
+  clock.step(1000);
+  recorder.event(repeated, 'Warning', 'FailedScheduling', 'no nodes');
+  await recorder.flush();
+  const list = await eventsAbout('concurrent-repeat');
+  assert.equal(list.length, 1);
+  assert.equal(list[0]!.count, 3);
+  assert.equal(list[0]!.lastTimestamp, '2024-06-01T12:00:02Z');
+  for (const o of others) assert.equal((await eventsAbout(o.metadata!.name!)).length, 1, `the event about ${o.metadata!.name}`);
+  assert.equal(recorder.dropped, 0);
+});
