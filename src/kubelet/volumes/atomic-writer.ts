@@ -2,10 +2,10 @@
 // upstream's pkg/volume/util/atomic_writer.go: the files live in a timestamped hidden directory
 // (`..2024_01_01_00_00_00.123`), `..data` is a symlink to it swapped by rename(2), and each
 // top-level name is a symlink through `..data`. An unchanged payload writes nothing.
-import { chmod, mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, stat, symlink, writeFile } from '../fs-async.js';
 import path from 'node:path';
+import { fsFor, type StateFs } from '../fs-async.js';
 
-// Through the thread pool's callback API (see ../fs-async.ts for why).
+// Through the thread pool's callback API, or inline in a memory-backed directory (../fs-async.ts).
 
 export interface FileProjection {
   data: Buffer;
@@ -21,33 +21,33 @@ function timestampDirName(now: Date): string {
   return `..${now.getUTCFullYear()}_${p(now.getUTCMonth() + 1)}_${p(now.getUTCDate())}_${p(now.getUTCHours())}_${p(now.getUTCMinutes())}_${p(now.getUTCSeconds())}.`;
 }
 
-async function readLinkOrUndefined(p: string): Promise<string | undefined> {
+async function readLinkOrUndefined(fs: StateFs, p: string): Promise<string | undefined> {
   try {
-    return await readlink(p);
+    return await fs.readlink(p);
   } catch {
     return undefined;
   }
 }
 
-async function listFiles(root: string, rel = ''): Promise<string[]> {
+async function listFiles(fs: StateFs, root: string, rel = ''): Promise<string[]> {
   const out: string[] = [];
-  for (const e of await readdir(path.join(root, rel), { withFileTypes: true })) {
+  for (const e of await fs.readdir(path.join(root, rel), { withFileTypes: true })) {
     const r = rel ? `${rel}/${e.name}` : e.name;
-    if (e.isDirectory()) out.push(...(await listFiles(root, r)));
+    if (e.isDirectory()) out.push(...(await listFiles(fs, root, r)));
     else out.push(r);
   }
   return out;
 }
 
-async function sameAsCurrent(current: string, files: Map<string, FileProjection>): Promise<boolean> {
+async function sameAsCurrent(fs: StateFs, current: string, files: Map<string, FileProjection>): Promise<boolean> {
   try {
-    const existing = await listFiles(current);
+    const existing = await listFiles(fs, current);
     if (existing.length !== files.size) return false;
     for (const rel of existing) {
       const want = files.get(rel);
       if (!want) return false;
       const p = path.join(current, rel);
-      if (((await stat(p)).mode & 0o7777) !== want.mode || !(await readFile(p)).equals(want.data)) return false;
+      if (((await fs.stat(p)).mode & 0o7777) !== want.mode || !(await fs.readFile(p)).equals(want.data)) return false;
     }
     return true;
   } catch {
@@ -64,41 +64,43 @@ export async function writeAtomically(dir: string, files: Map<string, FileProjec
   }
   // A directory made just now holds nothing to compare with, replace or clean up: its first
   // payload needs no swap (readers cannot look before the links exist).
-  const fresh = (await mkdir(dir, { recursive: true })) !== undefined || (await readdir(dir)).length === 0;
-  const oldTarget = fresh ? undefined : await readLinkOrUndefined(path.join(dir, DATA_DIR));
-  if (oldTarget && (await sameAsCurrent(path.join(dir, oldTarget), files))) return false;
+  // A memory-backed volume directory is a link to /dev/shm that exists already (empty-dir.ts).
+  const fs = fsFor(dir);
+  const fresh = (await fs.mkdir(dir, { recursive: true })) !== undefined || (await fs.readdir(dir)).length === 0;
+  const oldTarget = fresh ? undefined : await readLinkOrUndefined(fs, path.join(dir, DATA_DIR));
+  if (oldTarget && (await sameAsCurrent(fs, path.join(dir, oldTarget), files))) return false;
 
-  const tsDir = await mkdtemp(path.join(dir, timestampDirName(new Date())));
+  const tsDir = await fs.mkdtemp(path.join(dir, timestampDirName(new Date())));
   for (const [rel, f] of files) {
     const p = path.join(tsDir, rel);
-    if (rel.includes('/')) await mkdir(path.dirname(p), { recursive: true });
-    await writeFile(p, f.data, { mode: f.mode });
+    if (rel.includes('/')) await fs.mkdir(path.dirname(p), { recursive: true });
+    await fs.writeFile(p, f.data, { mode: f.mode });
     // Created with its mode; chmod (another journaled inode update) only when the umask took
     // bits away (upstream writes then chmods every file).
-    if (((await stat(p)).mode & 0o7777) !== f.mode) await chmod(p, f.mode);
+    if (((await fs.stat(p)).mode & 0o7777) !== f.mode) await fs.chmod(p, f.mode);
   }
   const wantTop = new Set([...files.keys()].map((rel) => rel.split('/')[0]!));
   if (fresh) {
-    await symlink(path.basename(tsDir), path.join(dir, DATA_DIR));
-    await Promise.all([...wantTop].map((top) => symlink(path.join(DATA_DIR, top), path.join(dir, top))));
+    await fs.symlink(path.basename(tsDir), path.join(dir, DATA_DIR));
+    await Promise.all([...wantTop].map((top) => fs.symlink(path.join(DATA_DIR, top), path.join(dir, top))));
     return true;
   }
 
   const tmp = path.join(dir, DATA_TMP);
-  await rm(tmp, { force: true });
-  await symlink(path.basename(tsDir), tmp);
-  await rename(tmp, path.join(dir, DATA_DIR));
+  await fs.rm(tmp, { force: true });
+  await fs.symlink(path.basename(tsDir), tmp);
+  await fs.rename(tmp, path.join(dir, DATA_DIR));
   for (const top of wantTop) {
     const link = path.join(dir, top);
     const target = path.join(DATA_DIR, top);
-    if ((await readLinkOrUndefined(link)) === target) continue;
-    await rm(link, { recursive: true, force: true });
-    await symlink(target, link);
+    if ((await readLinkOrUndefined(fs, link)) === target) continue;
+    await fs.rm(link, { recursive: true, force: true });
+    await fs.symlink(target, link);
   }
-  for (const e of await readdir(dir)) {
+  for (const e of await fs.readdir(dir)) {
     if (e.startsWith('..') || wantTop.has(e)) continue;
-    await rm(path.join(dir, e), { recursive: true, force: true });
+    await fs.rm(path.join(dir, e), { recursive: true, force: true });
   }
-  if (oldTarget && oldTarget !== path.basename(tsDir)) await rm(path.join(dir, oldTarget), { recursive: true, force: true });
+  if (oldTarget && oldTarget !== path.basename(tsDir)) await fs.rm(path.join(dir, oldTarget), { recursive: true, force: true });
   return true;
 }

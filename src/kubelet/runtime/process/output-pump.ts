@@ -7,7 +7,7 @@
 // (fallocate) in large steps: their size keeps counting, the disk they use does not.
 import { execFile } from 'node:child_process';
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
-import { appendFile, mkdir } from '../../fs-async.js';
+import { appendFile, mkdir, poolFs, type StateFs } from '../../fs-async.js';
 import path from 'node:path';
 
 import type { Clock } from '../../../client/clock.js';
@@ -60,13 +60,15 @@ export class OutputPump {
     private readonly clock: Clock,
     private readonly logger: Logger,
     offsets: Record<LogStream, number>,
+    /** How offsets.json is written (inline in a memory-backed state directory). */
+    private readonly stateFs: StateFs,
   ) {
     for (const s of STREAMS) this.streams.set(s, { splitter: new CriLineSplitter(s), offset: offsets[s], released: 0 });
     this.savedOffsets = JSON.stringify(offsets);
   }
 
   /** A pump of the raw files in `outputDir`, resuming from the offsets saved in `dir` (0 for a new container). */
-  static open(dir: string, outputDir: string, logPath: string, clock: Clock, logger: Logger): OutputPump {
+  static open(dir: string, outputDir: string, logPath: string, clock: Clock, logger: Logger, stateFs: StateFs = poolFs): OutputPump {
     let offsets: Record<LogStream, number> = { stdout: 0, stderr: 0 };
     try {
       const saved = JSON.parse(readFileSync(path.join(dir, 'offsets.json'), 'utf8')) as Partial<Record<LogStream, number>>;
@@ -74,7 +76,7 @@ export class OutputPump {
     } catch {
       // a new container
     }
-    return new OutputPump(dir, outputDir, logPath, clock, logger, offsets);
+    return new OutputPump(dir, outputDir, logPath, clock, logger, offsets, stateFs);
   }
 
   /** Receives raw output read from now on (attach). */
@@ -182,7 +184,7 @@ export class OutputPump {
     }
     const text = JSON.stringify(offsets);
     if (text === this.savedOffsets) return;
-    await writeJsonAtomic(path.join(this.dir, 'offsets.json'), offsets);
+    await writeJsonAtomic(path.join(this.dir, 'offsets.json'), offsets, this.stateFs);
     this.savedOffsets = text;
     this.savedAt = Date.now();
     if (!this.ended) this.releaseCopied(offsets);

@@ -9,7 +9,7 @@ import type { ChildProcess } from 'node:child_process';
 import { constants as fsConstants, statSync, watch } from 'node:fs';
 import type { FSWatcher } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { mkdir, readdir, rm, writeFile } from '../../fs-async.js';
+import { fsFor, mkdir, poolFs, readdir, rm, writeFile, type StateFs } from '../../fs-async.js';
 import type { FileHandle } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
@@ -84,6 +84,8 @@ export class ProcessRuntime implements ContainerRuntime {
   private readonly execChildren = new Map<string, Set<{ pid?: number }>>();
   private readonly ready: Promise<void>;
   private readonly spawner: ShimSpawner;
+  /** How records are written: inline when the state directory is memory-backed (fs-async.ts). */
+  private stateFs: StateFs = poolFs;
   private closed = false;
 
   constructor(opts: ProcessRuntimeOptions) {
@@ -116,7 +118,7 @@ export class ProcessRuntime implements ContainerRuntime {
       id: newId(), config: structuredClone(config), state: 'SANDBOX_READY', createdAt: this.clock.now(), ip,
     };
     if (config.logDirectory) await mkdir(config.logDirectory, { recursive: true });
-    await writeJsonNew(this.paths.sandboxFile(rec.id), rec);
+    await writeJsonNew(this.paths.sandboxFile(rec.id), rec, this.stateFs);
     this.sandboxes.set(rec.id, rec);
     this.logger.debug('sandbox created', { sandbox: rec.id, pod: `${config.metadata.namespace}/${config.metadata.name}` });
     return rec.id;
@@ -130,7 +132,7 @@ export class ProcessRuntime implements ContainerRuntime {
     await Promise.all(this.containersOf(id).map((c) => this.stopContainer(c.id, 0)));
     if (rec.state !== 'SANDBOX_NOTREADY') {
       rec.state = 'SANDBOX_NOTREADY';
-      await writeJsonAtomic(this.paths.sandboxFile(id), rec);
+      await writeJsonAtomic(this.paths.sandboxFile(id), rec, this.stateFs);
     }
   }
 
@@ -141,7 +143,7 @@ export class ProcessRuntime implements ContainerRuntime {
     if (!rec) return;
     await this.stopPodSandbox(id);
     await Promise.all(this.containersOf(id).map((c) => this.removeContainer(c.id)));
-    await rm(this.paths.sandboxFile(id), { force: true });
+    await this.stateFs.rm(this.paths.sandboxFile(id), { force: true });
     this.sandboxes.delete(id);
     if (!rec.config.hostNetwork) this.podAddresses?.release(rec.ip);
   }
@@ -180,8 +182,12 @@ export class ProcessRuntime implements ContainerRuntime {
       createdAt: this.clock.now(),
     };
     // The shim creates the raw stdout/stderr files; the pump reads them once they exist.
-    await Promise.all([...this.dirsOf(id).map((d) => mkdir(d, { recursive: true })), mkdir(path.dirname(rec.logPath), { recursive: true })]);
-    await writeJsonNew(this.paths.containerFile(id), rec);
+    await Promise.all([
+      this.stateFs.mkdir(this.paths.containerDir(id), { recursive: true }),
+      ...(this.paths.separateOutput ? [mkdir(this.paths.outputDir(id), { recursive: true })] : []),
+      mkdir(path.dirname(rec.logPath), { recursive: true }),
+    ]);
+    await writeJsonNew(this.paths.containerFile(id), rec, this.stateFs);
     this.containers.set(id, rec);
     return id;
   }
@@ -404,6 +410,7 @@ export class ProcessRuntime implements ContainerRuntime {
 
   private async load(): Promise<void> {
     await this.paths.ensure();
+    this.stateFs = fsFor(this.paths.rootDir);
     for (const s of await loadSandboxes(this.paths)) {
       this.sandboxes.set(s.id, s);
       if (!s.config.hostNetwork) this.podAddresses?.claim(s.ip);
@@ -453,7 +460,7 @@ export class ProcessRuntime implements ContainerRuntime {
   private monitor(rec: ContainerRecord): void {
     const dir = this.paths.containerDir(rec.id);
     const outputDir = this.paths.outputDir(rec.id);
-    const pump = OutputPump.open(dir, outputDir, rec.logPath, this.clock, this.logger);
+    const pump = OutputPump.open(dir, outputDir, rec.logPath, this.clock, this.logger, this.stateFs);
     const mon = new ContainerMonitor(dir, outputDir, pump, rec.shim, rec.process, this.clock, this.logger, (info) => this.recordExit(rec, info));
     this.monitors.set(rec.id, mon);
     mon.start();
@@ -613,7 +620,7 @@ export class ProcessRuntime implements ContainerRuntime {
   }
 
   private save(rec: ContainerRecord): Promise<void> {
-    return writeJsonAtomic(this.paths.containerFile(rec.id), rec);
+    return writeJsonAtomic(this.paths.containerFile(rec.id), rec, this.stateFs);
   }
 }
 

@@ -9,7 +9,7 @@
 // records and pid files then cost no journaled disk writes, and only what a container may
 // make large stays on disk.
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, writeFile } from '../../fs-async.js';
+import { mkdir, poolFs, readdir, readFile, type StateFs } from '../../fs-async.js';
 import path from 'node:path';
 
 import type { ContainerConfig, ContainerState, PodSandboxConfig, SandboxState } from '../types.js';
@@ -53,10 +53,10 @@ export function newId(): string {
 // Written through the thread pool's callback API (see src/kubelet/fs-async.ts for why).
 
 /** Writes JSON so a reader (or a crash) never sees half a file. */
-export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
+export async function writeJsonAtomic(file: string, value: unknown, fs: StateFs = poolFs): Promise<void> {
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(tmp, JSON.stringify(value));
-  await rename(tmp, file);
+  await fs.writeFile(tmp, JSON.stringify(value));
+  await fs.rename(tmp, file);
 }
 
 /**
@@ -64,8 +64,8 @@ export async function writeJsonAtomic(file: string, value: unknown): Promise<voi
  * two and a rename). Only for a record written before anything it describes exists: a crash
  * mid-write leaves a file that does not parse, which loading skips, and nothing is lost.
  */
-export async function writeJsonNew(file: string, value: unknown): Promise<void> {
-  await writeFile(file, JSON.stringify(value), { flag: 'wx' });
+export async function writeJsonNew(file: string, value: unknown, fs: StateFs = poolFs): Promise<void> {
+  await fs.writeFile(file, JSON.stringify(value), { flag: 'wx' });
 }
 
 export class RecordPaths {
