@@ -48,7 +48,7 @@ describe('service-account tokens', () => {
     return res;
   };
 
-  it('issues an RS256 JWT with the upstream claims and a one-hour default lifetime', async () => {
+  it('issues an ES256 JWT with the upstream claims and a one-hour default lifetime', async () => {
     const sa = (await req('GET', '/api/v1/namespaces/default/serviceaccounts/builder')).json;
     const res = await tokenFor('builder');
     assert.equal(res.status, 201, res.text);
@@ -58,7 +58,7 @@ describe('service-account tokens', () => {
     assert.equal(res.json.spec.expirationSeconds, 3600);
     const token: string = res.json.status.token;
     const header = decodeProtectedHeader(token);
-    assert.equal(header.alg, 'RS256');
+    assert.equal(header.alg, 'ES256');
     assert.equal(header.kid, server.tokenIssuer.keyId);
     const claims = decodeJwt(token) as any;
     assert.equal(claims.iss, DEFAULT_ISSUER);
@@ -146,10 +146,14 @@ describe('service-account tokens', () => {
     await assert.rejects(new ServiceAccountTokenAuthenticator(later, server.resources).validate(plain), /exp/);
 
     const { generateKeyPairSync } = await import('node:crypto');
-    const otherKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+    const otherKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
     const forger = new ServiceAccountTokenIssuer({ key: signingKeyFromPem(otherKey) });
     const forged = await forger.sign(decodeJwt(plain) as any);
     await assert.rejects(authn.validate(forged), /signature/);
+    // Another algorithm than the key's is refused before any signature check.
+    const rsaKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+    const rsaForged = await new ServiceAccountTokenIssuer({ key: signingKeyFromPem(rsaKey) }).sign(decodeJwt(plain) as any);
+    await assert.rejects(authn.validate(rsaForged), /Algorithm/);
 
     assert.equal((await req('POST', '/api/v1/namespaces/default/serviceaccounts', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'short-lived' } })).status, 201);
     const doomed = (await tokenFor('short-lived')).json.status.token;
@@ -166,10 +170,12 @@ describe('service-account tokens', () => {
     const config = (await req('GET', '/.well-known/openid-configuration')).json;
     assert.equal(config.issuer, DEFAULT_ISSUER);
     assert.equal(config.jwks_uri, `${server.url}/openid/v1/jwks`);
-    assert.deepEqual(config.id_token_signing_alg_values_supported, ['RS256']);
+    assert.deepEqual(config.id_token_signing_alg_values_supported, ['ES256']);
     const keys = await req('GET', '/openid/v1/jwks');
     assert.equal(keys.headers['content-type'], 'application/jwk-set+json');
     assert.equal(keys.json.keys[0].kid, server.tokenIssuer.keyId);
+    assert.deepEqual(Object.keys(keys.json.keys[0]).sort(), ['alg', 'crv', 'kid', 'kty', 'use', 'x', 'y']);
+    assert.equal(keys.json.keys[0].crv, 'P-256');
     const token = (await tokenFor('builder')).json.status.token;
     const { payload } = await jwtVerify(token, createLocalJWKSet(keys.json), { issuer: DEFAULT_ISSUER, audience: DEFAULT_ISSUER });
     assert.equal(payload.sub, 'system:serviceaccount:default:builder');

@@ -11,7 +11,7 @@ export function openIdConfiguration(issuer: ServiceAccountTokenIssuer, jwksUri?:
     jwks_uri: jwksUri ?? `${issuer.issuer}${JWKS_PATH}`,
     response_types_supported: ['id_token'],
     subject_types_supported: ['public'],
-    id_token_signing_alg_values_supported: ['RS256'],
+    id_token_signing_alg_values_supported: [issuer.algorithm],
   };
 }
 

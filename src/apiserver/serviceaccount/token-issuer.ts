@@ -1,4 +1,4 @@
-// Signs and verifies service-account JWTs (RS256, `kid` = the key id) with `jose`.
+// Signs and verifies service-account JWTs (ES256 or RS256 by the key, `kid` = the key id) with `jose`.
 import { SignJWT, jwtVerify, decodeProtectedHeader, decodeJwt, type JWK } from 'jose';
 import type { ServiceAccountClaims } from './claims.js';
 import { DEFAULT_ISSUER } from './claims.js';
@@ -34,9 +34,13 @@ export class ServiceAccountTokenIssuer {
     return this.opts.key.keyId;
   }
 
+  get algorithm(): string {
+    return this.opts.key.algorithm;
+  }
+
   async sign(claims: ServiceAccountClaims): Promise<string> {
     return new SignJWT({ ...claims })
-      .setProtectedHeader({ alg: 'RS256', kid: this.opts.key.keyId })
+      .setProtectedHeader({ alg: this.opts.key.algorithm, kid: this.opts.key.keyId })
       .sign(this.opts.key.privateKey);
   }
 
@@ -59,7 +63,7 @@ export class ServiceAccountTokenIssuer {
     try {
       const { payload } = await jwtVerify(token, this.opts.key.publicKey, {
         issuer: this.issuer,
-        algorithms: ['RS256'],
+        algorithms: [this.opts.key.algorithm],
         currentDate: this.now(),
         clockTolerance: 60,
       });
@@ -76,6 +80,7 @@ export class ServiceAccountTokenIssuer {
   /** The public key as a JWK, for /openid/v1/jwks. */
   publicJwk(): JWK {
     const jwk = this.opts.key.publicKey.export({ format: 'jwk' });
-    return { use: 'sig', kty: jwk.kty, kid: this.opts.key.keyId, alg: 'RS256', n: jwk.n, e: jwk.e };
+    const material = jwk.kty === 'EC' ? { crv: jwk.crv, x: jwk.x, y: jwk.y } : { n: jwk.n, e: jwk.e };
+    return { use: 'sig', kty: jwk.kty, kid: this.opts.key.keyId, alg: this.opts.key.algorithm, ...material };
   }
 }
