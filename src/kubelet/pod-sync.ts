@@ -284,10 +284,12 @@ export class PodSyncer {
       return;
     }
 
-    // As upstream: a subPath that does not exist yet is created inside its volume.
+    // As upstream: a subPath that does not exist yet is created inside its volume (a volume's
+    // own directory exists once it is set up).
     const volumeRoot = path.join(this.deps.volumes.podDir(uid), 'volumes');
+    const volumeDirs = new Set([...volumes.values()].map((v) => v.hostPath));
     for (const m of config.mounts) {
-      if (m.hostPath.startsWith(`${volumeRoot}/`)) await mkdir(m.hostPath, { recursive: true }).catch(() => undefined);
+      if (m.hostPath.startsWith(`${volumeRoot}/`) && !volumeDirs.has(m.hostPath)) await mkdir(m.hostPath, { recursive: true }).catch(() => undefined);
     }
 
     let id: string;

@@ -4,7 +4,7 @@
 // recorded, not enforced (upstream enforces it by eviction). Secret and projected volumes are
 // memory-backed the same way (see volume-manager.ts).
 import { promises as fs, lstatSync, mkdirSync } from 'node:fs';
-import { mkdir, readlink, rm, symlink } from '../fs-async.js';
+import { memoryFs, mkdir, readlink, rm, symlink } from '../fs-async.js';
 import path from 'node:path';
 import type { EmptyDirVolumeSource } from 'kubernetes-types/core/v1.js';
 
@@ -45,16 +45,24 @@ export function shmDirFor(uid: string, name: string): string {
 export async function linkMemoryDir(volumeDir: string, uid: string, name: string, mode: number): Promise<boolean> {
   if (!memoryRoot()) return false;
   const target = shmDirFor(uid, name);
-  await mkdir(target, { recursive: true, mode });
+  // In memory: made inline (fs-async.ts). The link is on disk, through the pool; a new pod's
+  // needs its parent made and nothing looked up or removed first.
+  await memoryFs.mkdir(target, { recursive: true, mode });
+  await mkdir(path.dirname(volumeDir), { recursive: true });
+  try {
+    await symlink(target, volumeDir);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
   let existing: string | undefined;
   try {
     existing = await readlink(volumeDir);
   } catch {
-    // not a link: absent, or a directory from before
+    // not a link: a directory from before
   }
   if (existing === target) return true;
   await rm(volumeDir, { recursive: existing === undefined, force: true });
-  await mkdir(path.dirname(volumeDir), { recursive: true });
   await symlink(target, volumeDir);
   return true;
 }
