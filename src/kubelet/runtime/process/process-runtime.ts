@@ -256,7 +256,7 @@ export class ProcessRuntime implements ContainerRuntime {
     if (mon.finished) return;
     const pgid = rec.process?.pid;
     if (timeoutSeconds > 0 && pgid && (await isAlive(rec.process))) {
-      signalGroup(pgid, 'SIGTERM');
+      signalContainer(pgid, 'SIGTERM');
       if (await this.waitExit(mon, timeoutSeconds * 1000)) return;
     }
     await this.killContainerProcesses(rec);
@@ -501,7 +501,7 @@ export class ProcessRuntime implements ContainerRuntime {
   private async killContainerProcesses(rec: ContainerRecord): Promise<void> {
     const leader = rec.process;
     if (!leader) return;
-    if (await isAlive(leader)) signalGroup(leader.pid, 'SIGKILL');
+    if (await isAlive(leader)) signalContainer(leader.pid, 'SIGKILL');
     await killAndWait((await sessionMembers(leader.pid)).map((p) => ({ pid: p.pid, startTime: p.startTime })));
   }
 
@@ -621,6 +621,20 @@ export class ProcessRuntime implements ContainerRuntime {
 
   private save(rec: ContainerRecord): Promise<void> {
     return writeJsonAtomic(this.paths.containerFile(rec.id), rec, this.stateFs);
+  }
+}
+
+/**
+ * Signals a container's process group; just after the start, before setsid has made the
+ * container a group leader (shim.ts), the group does not exist yet and the process itself is
+ * signalled (it has not exec'd the command, so nothing else belongs to it).
+ */
+function signalContainer(pid: number, signal: NodeJS.Signals): void {
+  if (signalGroup(pid, signal)) return;
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // gone already
   }
 }
 

@@ -5,7 +5,7 @@
 //    group, which stopContainer signals as a whole and the shim itself is outside of;
 //  - sends the container's stdout and stderr to raw files (never to a pipe the kubelet holds:
 //    a kubelet restart must not break the container's output);
-//  - has `<shim pid> <container pid>` written to `pid`;
+//  - writes `<shim pid> <container pid>` to `pid`;
 //  - waits, kills what is left in the container's process group (as a pid namespace ends
 //    with its init), and writes the exit status to `exit`: sh reports death by signal n as
 //    128+n, so SIGKILL gives 137 and SIGTERM 143, as Docker and containerd report them.
@@ -23,11 +23,13 @@ const SHIM_SCRIPT = [
   // never reads EOF because no attach is connected.
   'if [ "$i" = keep ]; then exec 3<>"$d/stdin"; fi',
   'if [ "$i" = none ]; then src=/dev/null; else src="$d/stdin"; fi',
-  // The pid file is written by the container process itself once setsid has made it a
-  // session and group leader, just before it execs the command: a kill of the group can never
-  // come too early to reach it.
-  'setsid /bin/sh -c \'echo "$PPID $$" >"$0"; exec "$@"\' "$d/pid" "$@" <"$src" >>"$o/stdout" 2>>"$o/stderr" 3<&- &',
+  // A background job of a shell without job control is no group leader, so setsid makes the
+  // job itself (pid $!) a session and group leader, then execs the command: no fork, no shell
+  // between. Until setsid has run the group does not exist; a stop that comes that early
+  // signals the process itself (process-runtime.ts, signalContainer).
+  'setsid "$@" <"$src" >>"$o/stdout" 2>>"$o/stderr" 3<&- &',
   'c=$!',
+  'echo "$$ $c" >"$d/pid"',
   'wait "$c"',
   's=$?',
   'kill -s KILL -- "-$c" 2>/dev/null',
