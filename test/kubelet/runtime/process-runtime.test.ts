@@ -15,28 +15,23 @@ import { pidAlive, stopAllAndCheck } from './helpers.js';
 
 const sh = (script: string) => ({ image: 'busybox', command: ['sh', '-c', script], args: [], annotations: {} });
 
-runtimeConformance({
-  name: 'process',
-  open: (stateDir) => new ProcessRuntime({ rootDir: stateDir }),
-  stopAll: (rt) => stopAllAndCheck(rt as ProcessRuntime),
+const processBehaviours = {
+  stopAll: (rt: unknown) => stopAllAndCheck(rt as ProcessRuntime),
   runsUntilStopped: () => sh('echo ready; exec sleep 100'),
   ignoresSigterm: () => sh('trap "" TERM; echo ready; sleep 100'),
-  exitsWith: (code, out, err) => sh(`echo '${out}'; echo '${err}' >&2; exit ${code}`),
+  exitsWith: (code: number, out: string, err: string) => sh(`echo '${out}'; echo '${err}' >&2; exit ${code}`),
   execHelloExit3: ['sh', '-c', 'echo hello; exit 3'],
   persistent: true,
-});
+};
+
+runtimeConformance({ name: 'process', open: (stateDir) => new ProcessRuntime({ rootDir: stateDir }), ...processBehaviours });
 
 // As under `coxswain up`: records and pid files in one directory (memory-backed there), the
 // containers' output and working directories in another.
 runtimeConformance({
   name: 'process-apart',
   open: (stateDir) => new ProcessRuntime({ rootDir: stateDir, outputDir: `${stateDir}-output` }),
-  stopAll: (rt) => stopAllAndCheck(rt as ProcessRuntime),
-  runsUntilStopped: () => sh('echo ready; exec sleep 100'),
-  ignoresSigterm: () => sh('trap "" TERM; echo ready; sleep 100'),
-  exitsWith: (code, out, err) => sh(`echo '${out}'; echo '${err}' >&2; exit ${code}`),
-  execHelloExit3: ['sh', '-c', 'echo hello; exit 3'],
-  persistent: true,
+  ...processBehaviours,
 });
 
 describe('ProcessRuntime', () => {
