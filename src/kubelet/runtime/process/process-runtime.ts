@@ -183,8 +183,7 @@ export class ProcessRuntime implements ContainerRuntime {
     };
     // The shim creates the raw stdout/stderr files; the pump reads them once they exist.
     await Promise.all([
-      this.stateFs.mkdir(this.paths.containerDir(id), { recursive: true }),
-      ...(this.paths.separateOutput ? [mkdir(this.paths.outputDir(id), { recursive: true })] : []),
+      ...this.dirsOf(id).map(({ dir, fs }) => fs.mkdir(dir, { recursive: true })),
       mkdir(path.dirname(rec.logPath), { recursive: true }),
     ]);
     await writeJsonNew(this.paths.containerFile(id), rec, this.stateFs);
@@ -275,7 +274,7 @@ export class ProcessRuntime implements ContainerRuntime {
     await mon?.close();
     await this.closeStdin(id);
     this.containers.delete(id);
-    await Promise.all(this.dirsOf(id).map((d) => rm(d, { recursive: true, force: true })));
+    await Promise.all(this.dirsOf(id).map(({ dir, fs }) => fs.rm(dir, { recursive: true, force: true })));
   }
 
   async containerStatus(id: string): Promise<ContainerStatus | undefined> {
@@ -429,10 +428,10 @@ export class ProcessRuntime implements ContainerRuntime {
     }
   }
 
-  /** A container's directories: its state, and its output when that lives apart. */
-  private dirsOf(id: string): string[] {
-    const state = this.paths.containerDir(id);
-    return this.paths.separateOutput ? [state, this.paths.outputDir(id)] : [state];
+  /** A container's directories, each with how it is written: its state, and its output when that lives apart (on disk). */
+  private dirsOf(id: string): Array<{ dir: string; fs: StateFs }> {
+    const state = { dir: this.paths.containerDir(id), fs: this.stateFs };
+    return this.paths.separateOutput ? [state, { dir: this.paths.outputDir(id), fs: poolFs }] : [state];
   }
 
   /** Takes over a container recorded by an earlier runtime over the same directory. */
