@@ -331,8 +331,13 @@ export function defineKubeletStories(runtime: StoryRuntime, extra?: (ctx: () => 
       const lastState = await podField(k, 'unlive', '{.status.containerStatuses[0].lastState.terminated.exitCode}');
       // The kubelet kills the container (SIGTERM: sleep dies with 143, or 137 after the grace period).
       assert.match(lastState, /^(137|143)$/);
-      const events = await k.ok(['get', 'events', '--field-selector', 'involvedObject.name=unlive', '-o', 'jsonpath={.items[*].message}']);
-      assert.match(events, /failed liveness probe/);
+      // Events are written once the process has spare time (client/idle-gate.ts), so the
+      // Killing event may come a little after the restart shows.
+      let events = '';
+      await eventually('the liveness Killing event', async () => {
+        events = await k.ok(['get', 'events', '--field-selector', 'involvedObject.name=unlive', '-o', 'jsonpath={.items[*].message}']);
+        return /failed liveness probe/.test(events) ? true : undefined;
+      }, 10_000).catch((err: Error) => assert.fail(`${err.message}: ${events}`));
     });
 
     it('shows CrashLoopBackOff for a crashing container', async () => {
