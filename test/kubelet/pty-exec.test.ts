@@ -128,11 +128,17 @@ describe('exec with a tty on the process runtime', () => {
         // Like a user, type only at a prompt: busybox ash discards input typed before it draws one.
         const prompts = () => (text.match(/ # /g) ?? []).length;
         const atPrompt = (n: number) => eventually(() => prompts() >= n, `kubectl ${version}: prompt ${n}\n${text}`, { timeoutMs: 20_000 });
+        // A command's output ends at the first prompt after its echoed line: a prompt redrawn in
+        // place (the shell does so when the terminal size arrives) has no line break before it.
         const run = async (cmd: string): Promise<string> => {
-          const n = prompts();
           const from = text.length;
           term.write(`${cmd}\r`);
-          await atPrompt(n + 1);
+          const answered = () => {
+            const since = text.slice(from);
+            const eol = since.indexOf('\r\n');
+            return eol >= 0 && since.slice(eol).includes(' # ');
+          };
+          await eventually(answered, `kubectl ${version}: the answer to ${cmd}\n${text}`, { timeoutMs: 20_000 });
           return text.slice(from);
         };
         await atPrompt(1);
