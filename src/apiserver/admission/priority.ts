@@ -1,7 +1,7 @@
-// As upstream's Priority admission plugin: a new pod's spec.priority (and preemptionPolicy) is
+// As upstream's Priority admission plugin: a new pod's spec.priority and preemptionPolicy are
 // resolved from its priorityClassName, or from the globalDefault PriorityClass when it names
-// none (priority 0 when there is none). A missing class, or a spec.priority that disagrees with
-// the class, is refused.
+// none (priority 0 and PreemptLowerPriority when there is none). A missing class, or a
+// spec.priority or preemptionPolicy that disagrees with the class, is refused.
 import { ForbiddenError, NotFoundError } from '../../api/errors.js';
 import type { ResourceRegistry } from '../resources.js';
 import type { AdmissionAttributes, AdmissionPlugin } from './types.js';
@@ -50,7 +50,16 @@ export class PriorityAdmission implements AdmissionPlugin {
       );
     }
     spec.priority = value;
-    if (resolved?.preemptionPolicy && spec.preemptionPolicy === undefined) spec.preemptionPolicy = resolved.preemptionPolicy;
+    // Without any class, as upstream getDefaultPriority: pods may preempt lower-priority ones.
+    const policy = resolved ? resolved.preemptionPolicy : 'PreemptLowerPriority';
+    if (!policy) return;
+    if (spec.preemptionPolicy != null && spec.preemptionPolicy !== policy) {
+      throw new ForbiddenError(
+        `pods "${podName}" is forbidden: the string value of PreemptionPolicy (${spec.preemptionPolicy}) must not be provided in pod spec; priority admission controller computed ${policy} from the given PriorityClass name`,
+        { name: podName, kind: 'pods' },
+      );
+    }
+    spec.preemptionPolicy = policy;
   }
 
   private async lookup(name: string): Promise<Resolved | undefined> {

@@ -30,7 +30,8 @@ test('a pod gets the default not-ready and unreachable tolerations of 300 s, unl
 });
 
 test('priority comes from the PriorityClass, the global default, or is 0; unknown classes are refused', async () => {
-  assert.equal((await api().create(simplePod('prio-none'))).spec?.priority, 0);
+  const none = await api().create(simplePod('prio-none'));
+  assert.deepEqual([none.spec?.priority, none.spec?.preemptionPolicy], [0, 'PreemptLowerPriority']);
   assert.equal((await api().create(simplePod('prio-system', { priorityClassName: 'system-cluster-critical' }))).spec?.priority, 2000000000);
   await c.client.resource(priorityClasses).create({ apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'low-never' }, value: 5, preemptionPolicy: 'Never' } as never);
   const low = await api().create(simplePod('prio-low', { priorityClassName: 'low-never' }));
@@ -41,7 +42,12 @@ test('priority comes from the PriorityClass, the global default, or is 0; unknow
     return true;
   });
   await assert.rejects(api().create(simplePod('prio-mismatch', { priorityClassName: 'low-never', priority: 7 })), /must not be provided in pod spec/);
+  await assert.rejects(api().create(simplePod('policy-mismatch', { priorityClassName: 'low-never', preemptionPolicy: 'PreemptLowerPriority' })), (e: Error) => {
+    assert.equal(e.message, 'pods "policy-mismatch" is forbidden: the string value of PreemptionPolicy (PreemptLowerPriority) must not be provided in pod spec; priority admission controller computed Never from the given PriorityClass name');
+    return true;
+  });
   await c.client.resource(priorityClasses).create({ apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: 'everyone' }, value: 42, globalDefault: true } as never);
   const d = await api().create(simplePod('prio-default'));
   assert.deepEqual([d.spec?.priorityClassName, d.spec?.priority], ['everyone', 42]);
 });
+
