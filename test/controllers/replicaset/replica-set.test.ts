@@ -124,7 +124,9 @@ describe('ReplicaSet controller', () => {
 
   it('counts availableReplicas only after minReadySeconds', async () => {
     const api = h.client.resource(replicaSets, NS);
-    await api.create(replicaSet('slow', 1, { minReadySeconds: 1 }));
+    // Ready times are whole seconds, so a pod marked ready at x.9 s counts as ready since x s:
+    // 3 s leave at least 2 s in which it must not be available yet.
+    await api.create(replicaSet('slow', 1, { minReadySeconds: 3 }));
     const [p] = await eventually(async () => {
       const l = await podsOf('slow');
       return l.length === 1 && l;
@@ -132,7 +134,7 @@ describe('ReplicaSet controller', () => {
     await markPodReady(h.client, p!);
     await eventually(async () => (await api.get('slow')).status?.readyReplicas === 1, 'ready');
     assert.equal((await api.get('slow')).status?.availableReplicas ?? 0, 0);
-    await eventually(async () => (await api.get('slow')).status?.availableReplicas === 1, 'available after 1 s', 5000);
+    await eventually(async () => (await api.get('slow')).status?.availableReplicas === 1, 'available after 3 s', 8000);
   });
 
   it('runs ReplicationControllers the same way', async () => {
