@@ -20,8 +20,6 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import { ApiServer } from '../src/apiserver/server.js';
-import { DefaultTolerationSeconds } from '../src/apiserver/admission/default-tolerations.js';
-import { PriorityAdmission } from '../src/apiserver/admission/priority.js';
 import { ApiClient } from '../src/client/api-client.js';
 import { inProcessClient } from '../src/client/connect.js';
 import { HttpTransport } from '../src/client/http-transport.js';
@@ -87,13 +85,12 @@ interface ServerStats { cpuUs: number; rss: number; peakRss: number }
 async function startServer(): Promise<{ server: ApiServer; stop(): Promise<void> }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'coxswain-sched-bench-'));
   const store = new SqliteStore(join(dataDir, 'state.db'));
-  let server!: ApiServer;
-  server = new ApiServer({
+  // Its own admission chain gives pods their tolerations and priority, as upstream's would.
+  const server = new ApiServer({
     store,
     port: 0,
     bindAddress: '127.0.0.1',
     authenticator: { authenticate: () => ({ name: 'bench-admin', groups: ['system:masters', 'system:authenticated'] }) },
-    extraAdmission: [new PriorityAdmission(() => server.resources), new DefaultTolerationSeconds()],
   });
   await server.start();
   return {
