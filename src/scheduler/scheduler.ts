@@ -6,6 +6,7 @@
 // nominates the node. With leader election, only the leader schedules.
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { Pod } from 'kubernetes-types/core/v1.js';
 import type { ApiClient } from '../client/api-client.js';
 import type { Clock } from '../client/clock.js';
@@ -104,8 +105,11 @@ export class Scheduler {
   private startIndex = 0;
   private readonly inFlight = new Set<Promise<void>>();
   private slotWaiters: (() => void)[] = [];
-  /** Counters for tests, logs and benchmarks. */
-  readonly stats = { scheduled: 0, bound: 0, unschedulable: 0, errors: 0, preemptions: 0 };
+  /**
+   * Counters for tests, logs and benchmarks. algorithmMs sums the time of the scheduling
+   * algorithm (filter, score, select), as upstream's scheduling_algorithm_duration_seconds.
+   */
+  readonly stats = { scheduled: 0, bound: 0, unschedulable: 0, errors: 0, preemptions: 0, algorithmMs: 0 };
 
   constructor(private readonly opts: SchedulerOptions) {
     this.client = opts.client;
@@ -247,11 +251,13 @@ export class Scheduler {
     if (!fw || pod.metadata?.deletionTimestamp || this.cache.isAssumed(pod)) return;
     const cycle = this.queue.schedulingCycle;
     const snapshot = this.cache.current();
+    const started = performance.now();
     const r = schedulePod(fw, snapshot, q.podInfo, {
       startIndex: this.startIndex,
       random: this.random,
       nominatedPods: this.queue.nominator.empty ? undefined : this.queue.nominator.podsForNode,
     });
+    this.stats.algorithmMs += performance.now() - started;
     this.startIndex = r.nextStartIndex;
 
     if ('error' in r) {
