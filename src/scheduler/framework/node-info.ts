@@ -1,6 +1,6 @@
 // What the scheduler knows about one node (upstream framework.NodeInfo): the node, the pods on
 // it, the sum of their requests, allocatable, host ports in use and the images present.
-import type { Node, Pod } from 'kubernetes-types/core/v1.js';
+import type { Node, Pod, Taint } from 'kubernetes-types/core/v1.js';
 import { newPodInfo, type HostPort, type PodInfo } from './pod-info.js';
 import { addResource, cloneResource, emptyResource, resourceFromList, type Resource } from './resource.js';
 
@@ -10,24 +10,43 @@ export interface ImageStateSummary {
   numNodes: number;
 }
 
+const NO_TAINTS: readonly Taint[] = Object.freeze([]);
+
 export class NodeInfo {
+  // Read by the Filter and Score plugins for hundreds of nodes in every cycle, so kept as plain
+  // fields of this object, declared first: a scan then reads one object per node rather than
+  // following node → spec → taints and allocatable/requested objects with boxed numbers, which
+  // with a large heap miss the cache on each hop. `requested` and `allocatable` below hold the
+  // same sums (and the scalar resources); updateUsage keeps the copies in step.
+  readonly name: string;
+  podCount = 0;
+  allowedPodNumber: number;
+  allocatableMilliCPU: number;
+  requestedMilliCPU = 0;
+  nonZeroMilliCPU = 0;
+  allocatableMemory: number;
+  requestedMemory = 0;
+  nonZeroMemory = 0;
+  readonly unschedulable: boolean;
+  readonly taints: readonly Taint[];
+
   pods: PodInfo[] = [];
   /** Pods with any pod affinity or anti-affinity (required or preferred). */
   podsWithAffinity: PodInfo[] = [];
   podsWithRequiredAntiAffinity: PodInfo[] = [];
   requested: Resource = emptyResource();
-  nonZeroMilliCPU = 0;
-  nonZeroMemory = 0;
   allocatable: Resource;
   usedPorts: HostPort[] = [];
   imageStates = new Map<string, ImageStateSummary>();
 
   constructor(readonly node: Node) {
+    this.name = node.metadata?.name ?? '';
     this.allocatable = resourceFromList((node.status?.allocatable ?? node.status?.capacity) as Record<string, string> | undefined);
-  }
-
-  get name(): string {
-    return this.node.metadata?.name ?? '';
+    this.allowedPodNumber = this.allocatable.allowedPodNumber;
+    this.allocatableMilliCPU = this.allocatable.milliCPU;
+    this.allocatableMemory = this.allocatable.memory;
+    this.unschedulable = node.spec?.unschedulable === true;
+    this.taints = node.spec?.taints?.length ? node.spec.taints : NO_TAINTS;
   }
 
   get labels(): Record<string, string> {
@@ -63,6 +82,9 @@ export class NodeInfo {
 
   private updateUsage(pi: PodInfo, sign: 1 | -1): void {
     addResource(this.requested, pi.resources.requests, sign);
+    this.podCount = this.pods.length;
+    this.requestedMilliCPU = this.requested.milliCPU;
+    this.requestedMemory = this.requested.memory;
     this.nonZeroMilliCPU += sign * pi.resources.nonZeroMilliCPU;
     this.nonZeroMemory += sign * pi.resources.nonZeroMemory;
     if (sign > 0) this.usedPorts.push(...pi.hostPorts);
@@ -81,6 +103,9 @@ export class NodeInfo {
     c.podsWithAffinity = [...this.podsWithAffinity];
     c.podsWithRequiredAntiAffinity = [...this.podsWithRequiredAntiAffinity];
     c.requested = cloneResource(this.requested);
+    c.podCount = this.podCount;
+    c.requestedMilliCPU = this.requestedMilliCPU;
+    c.requestedMemory = this.requestedMemory;
     c.nonZeroMilliCPU = this.nonZeroMilliCPU;
     c.nonZeroMemory = this.nonZeroMemory;
     c.allocatable = this.allocatable;

@@ -55,8 +55,9 @@ export class NodeResourcesBalancedAllocation implements PreScorePlugin, ScorePlu
     if (this.resources === DEFAULT_SCORED_RESOURCES) {
       // The common cpu+memory case without intermediate arrays.
       const r = pod.resources.requests;
-      const a = node.allocatable;
-      return balancedResourceScore2(node.requested.milliCPU + r.milliCPU, a.milliCPU, node.requested.memory + r.memory, a.memory);
+      return balancedResourceScore2(
+        node.requestedMilliCPU + r.milliCPU, node.allocatableMilliCPU, node.requestedMemory + r.memory, node.allocatableMemory,
+      );
     }
     const requested: number[] = [];
     const allocatable: number[] = [];

@@ -41,10 +41,11 @@ export class ImageLocality implements PreScorePlugin, ScorePlugin {
   }
 
   score(state: CycleState, pod: PodInfo, node: NodeInfo, snapshot: Snapshot): number {
+    // A node without the pod's images scores 0 (the sum stays under the minimum threshold);
+    // without images anywhere, the node itself need not be read.
+    if (!snapshot.hasImages() || node.imageStates.size === 0) return 0;
     const total = snapshot.numNodes();
     const { images, numContainers } = state.read<ImagesState>(preScoreKey) ?? podImages(pod);
-    // Without images anywhere every node scores the same; the node itself need not be read.
-    if (!snapshot.hasImages() || node.imageStates.size === 0) return imageLocalityScore(0, numContainers);
     let sum = 0;
     for (const image of images) {
       const st = node.imageStates.get(image);

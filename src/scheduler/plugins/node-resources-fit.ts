@@ -22,15 +22,16 @@ export const DEFAULT_SCORED_RESOURCES: ResourceSpec[] = [{ name: 'cpu', weight: 
 
 /** Whether the pod fits (insufficientResources would be empty), without building the reasons. */
 export function fitsResources(pod: PodInfo, node: NodeInfo): boolean {
+  if (node.podCount + 1 > node.allowedPodNumber) return false;
   const req = pod.resources.requests;
-  const alloc = node.allocatable;
-  if (node.pods.length + 1 > alloc.allowedPodNumber) return false;
   if (req.milliCPU === 0 && req.memory === 0 && req.ephemeralStorage === 0 && req.scalar.size === 0) return true;
+  // cpu and memory from the node's own fields (see NodeInfo); the rest is rarely requested.
+  if (req.milliCPU > 0 && req.milliCPU > node.allocatableMilliCPU - node.requestedMilliCPU) return false;
+  if (req.memory > 0 && req.memory > node.allocatableMemory - node.requestedMemory) return false;
+  if (req.ephemeralStorage === 0 && req.scalar.size === 0) return true;
+  const alloc = node.allocatable;
   const used = node.requested;
-  if (req.milliCPU > 0 && req.milliCPU > alloc.milliCPU - used.milliCPU) return false;
-  if (req.memory > 0 && req.memory > alloc.memory - used.memory) return false;
   if (req.ephemeralStorage > 0 && req.ephemeralStorage > alloc.ephemeralStorage - used.ephemeralStorage) return false;
-  if (req.scalar.size === 0) return true;
   for (const [name, q] of req.scalar) {
     if (q !== 0 && q > (alloc.scalar.get(name) ?? 0) - (used.scalar.get(name) ?? 0)) return false;
   }
@@ -65,12 +66,11 @@ export function leastRequestedScore(requested: number, capacity: number): number
 
 /** Allocatable of one resource on the node. */
 export function allocatableOf(node: NodeInfo, resource: string): number {
-  const a = node.allocatable;
   switch (resource) {
-    case 'cpu': return a.milliCPU;
-    case 'memory': return a.memory;
-    case 'ephemeral-storage': return a.ephemeralStorage;
-    default: return a.scalar.get(resource) ?? 0;
+    case 'cpu': return node.allocatableMilliCPU;
+    case 'memory': return node.allocatableMemory;
+    case 'ephemeral-storage': return node.allocatable.ephemeralStorage;
+    default: return node.allocatable.scalar.get(resource) ?? 0;
   }
 }
 
@@ -81,11 +81,23 @@ export function allocatableOf(node: NodeInfo, resource: string): number {
 export function requestedWithPod(node: NodeInfo, pod: PodInfo, resource: string, useRequested: boolean): number {
   const req = pod.resources;
   switch (resource) {
-    case 'cpu': return useRequested ? node.requested.milliCPU + req.requests.milliCPU : node.nonZeroMilliCPU + req.nonZeroMilliCPU;
-    case 'memory': return useRequested ? node.requested.memory + req.requests.memory : node.nonZeroMemory + req.nonZeroMemory;
+    case 'cpu': return useRequested ? node.requestedMilliCPU + req.requests.milliCPU : node.nonZeroMilliCPU + req.nonZeroMilliCPU;
+    case 'memory': return useRequested ? node.requestedMemory + req.requests.memory : node.nonZeroMemory + req.nonZeroMemory;
     case 'ephemeral-storage': return node.requested.ephemeralStorage + req.requests.ephemeralStorage;
     default: return (node.requested.scalar.get(resource) ?? 0) + (req.requests.scalar.get(resource) ?? 0);
   }
+}
+
+/** LeastAllocated over cpu and memory with weight 1 each, the default, from the node's own fields. */
+function leastAllocatedCpuMemory(pod: PodInfo, node: NodeInfo): number {
+  const req = pod.resources;
+  const cpu = node.allocatableMilliCPU;
+  const memory = node.allocatableMemory;
+  if (cpu === 0 && memory === 0) return 0;
+  const cpuScore = cpu === 0 ? 0 : leastRequestedScore(node.nonZeroMilliCPU + req.nonZeroMilliCPU, cpu);
+  const memoryScore = memory === 0 ? 0 : leastRequestedScore(node.nonZeroMemory + req.nonZeroMemory, memory);
+  // A resource the node does not have counts in neither the sum nor the weights.
+  return cpu === 0 || memory === 0 ? cpuScore + memoryScore : Math.trunc((cpuScore + memoryScore) / 2);
 }
 
 export class NodeResourcesFit implements FilterPlugin, ScorePlugin {
@@ -107,6 +119,7 @@ export class NodeResourcesFit implements FilterPlugin, ScorePlugin {
     // Runs for every scored node of every pod: no tuples or iterators here (destructuring a
     // returned array goes through the iterator protocol).
     const resources = this.resources;
+    if (resources === DEFAULT_SCORED_RESOURCES) return leastAllocatedCpuMemory(pod, node);
     let score = 0;
     let weightSum = 0;
     for (let i = 0; i < resources.length; i++) {

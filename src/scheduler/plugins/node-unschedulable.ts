@@ -14,7 +14,7 @@ export class NodeUnschedulable implements FilterPlugin {
   readonly name = Names.NodeUnschedulable;
 
   filter(_state: unknown, pod: PodInfo, node: NodeInfo): MaybeStatus {
-    if (!node.node.spec?.unschedulable) return null;
+    if (!node.unschedulable) return null;
     const tolerated = tolerationsTolerateTaint(pod.pod.spec?.tolerations, { key: TAINT_NODE_UNSCHEDULABLE, effect: 'NoSchedule' });
     return tolerated ? null : Status.unresolvable(ERR_REASON_UNSCHEDULABLE);
   }

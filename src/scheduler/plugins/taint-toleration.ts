@@ -26,7 +26,7 @@ export class TaintToleration implements FilterPlugin, PreScorePlugin, ScorePlugi
   readonly name = Names.TaintToleration;
 
   filter(_state: CycleState, pod: PodInfo, node: NodeInfo): MaybeStatus {
-    const taint = findUntoleratedTaint(node.node.spec?.taints, pod.pod.spec?.tolerations, doNotScheduleTaints);
+    const taint = findUntoleratedTaint(node.taints, pod.pod.spec?.tolerations, doNotScheduleTaints);
     return taint ? Status.unresolvable(untoleratedTaintMessage(taint)) : null;
   }
 
@@ -38,9 +38,12 @@ export class TaintToleration implements FilterPlugin, PreScorePlugin, ScorePlugi
   }
 
   score(state: CycleState, pod: PodInfo, node: NodeInfo): number {
+    const taints = node.taints;
+    // Most nodes have no taints: no need to look up the cycle's tolerations for them.
+    if (taints.length === 0) return 0;
     const tols = state.read<PreScoreState>(preScoreKey)?.tolerationsPreferNoSchedule ?? pod.pod.spec?.tolerations ?? [];
     let count = 0;
-    for (const t of node.node.spec?.taints ?? []) {
+    for (const t of taints) {
       if (t.effect === 'PreferNoSchedule' && !tolerationsTolerateTaint(tols, t)) count++;
     }
     return count;
