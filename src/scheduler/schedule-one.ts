@@ -179,19 +179,27 @@ function prioritizeNodes(
   return fw.runScorePlugins(state, pod, nodes, snapshot);
 }
 
-/** Highest total score; ties broken uniformly at random (reservoir sampling, as upstream selectHost). */
+/**
+ * Highest total score; ties broken uniformly at random, as upstream selectHost's reservoir
+ * sampling, but with one random draw per cycle rather than one per tied node.
+ */
 export function selectHost(scores: readonly NodePluginScores[], random: () => number): string {
-  let best = scores[0]!;
+  let best = scores[0]!.totalScore;
   let ties = 1;
   for (let i = 1; i < scores.length; i++) {
-    const s = scores[i]!;
-    if (s.totalScore > best.totalScore) {
-      best = s;
+    const t = scores[i]!.totalScore;
+    if (t > best) {
+      best = t;
       ties = 1;
-    } else if (s.totalScore === best.totalScore) {
+    } else if (t === best) {
       ties++;
-      if (Math.floor(random() * ties) === 0) best = s;
     }
   }
-  return best.name;
+  let pick = Math.floor(random() * ties);
+  for (let i = 0; i < scores.length; i++) {
+    if (scores[i]!.totalScore !== best) continue;
+    if (pick === 0) return scores[i]!.name;
+    pick--;
+  }
+  return scores[0]!.name;
 }

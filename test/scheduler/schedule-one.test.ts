@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import type { Node, Pod } from 'kubernetes-types/core/v1.js';
 import { newDefaultFramework } from '../../src/scheduler/default-profile.js';
 import { Snapshot } from '../../src/scheduler/framework/snapshot.js';
-import { numFeasibleNodesToFind, schedulePod, type ScheduleResult } from '../../src/scheduler/schedule-one.js';
+import { numFeasibleNodesToFind, schedulePod, selectHost, type ScheduleResult } from '../../src/scheduler/schedule-one.js';
 import { makeNode, makePod, seededRandom } from './fixtures.js';
 
 const controlPlaneTaint = { key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' };
@@ -175,4 +175,19 @@ test('schedulePod: the scan start rotates and stops after enough feasible nodes'
   // 300 nodes: 50% − 300/125 = 48% → 144 feasible nodes are enough; the next scan starts after them.
   assert.equal(r.feasibleNodes, 144);
   assert.equal(r.nextStartIndex, (250 + 144) % 300);
+});
+
+test('selectHost: the highest total wins, and ties are split by one uniform draw', () => {
+  const scores = [
+    { name: 'a', totalScore: 5 }, { name: 'b', totalScore: 9 }, { name: 'c', totalScore: 9 },
+    { name: 'd', totalScore: 3 }, { name: 'e', totalScore: 9 },
+  ];
+  // Three nodes tie at 9: the draw's thirds pick the first, second and third of them.
+  assert.equal(selectHost(scores, () => 0), 'b');
+  assert.equal(selectHost(scores, () => 0.34), 'c');
+  assert.equal(selectHost(scores, () => 0.99), 'e');
+  assert.equal(selectHost([{ name: 'only', totalScore: 0 }], () => 0.5), 'only');
+  let draws = 0;
+  selectHost(scores, () => (draws++, 0.5));
+  assert.equal(draws, 1);
 });

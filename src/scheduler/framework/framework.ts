@@ -203,11 +203,13 @@ export class Framework implements FrameworkHandle {
         }
         continue;
       }
-      const scores: NodeScore[] = new Array(nodes.length);
+      const scores = this.nodeScoreList(nodes.length);
       for (let i = 0; i < nodes.length; i++) {
         const v = pl.score(state, pod, nodes[i]!, snapshot);
         if (v instanceof Status) return Status.error(`running Score plugin "${pl.name}": ${v.message()}`).withPlugin(pl.name);
-        scores[i] = { name: nodes[i]!.name, score: v };
+        const entry = scores[i]!;
+        entry.name = nodes[i]!.name;
+        entry.score = v;
       }
       const s = pl.normalizeScore(state, pod, scores);
       if (s && !s.isSuccess()) return Status.error(`running Normalize on Score plugin "${pl.name}": ${s.message()}`).withPlugin(pl.name);
@@ -218,6 +220,19 @@ export class Framework implements FrameworkHandle {
       }
     }
     return result;
+  }
+
+  // The list NormalizeScore works on, reused by every cycle (they run one at a time, and the
+  // plugins change it in place without keeping it): hundreds of entries per pod otherwise.
+  private readonly scoreList: NodeScore[] = [];
+  private readonly scoreEntries: NodeScore[] = [];
+
+  private nodeScoreList(n: number): NodeScore[] {
+    for (let i = this.scoreEntries.length; i < n; i++) this.scoreEntries.push({ name: '', score: 0 });
+    const list = this.scoreList;
+    list.length = n;
+    for (let i = 0; i < n; i++) list[i] = this.scoreEntries[i]!;
+    return list;
   }
 
   runReservePluginsReserve(state: CycleState, pod: PodInfo, nodeName: string): Status {

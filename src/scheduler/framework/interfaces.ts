@@ -55,7 +55,10 @@ export interface NodeScore {
 export interface ScorePlugin extends Plugin {
   /** A raw score, or a Status on error. */
   score(state: CycleState, pod: PodInfo, node: NodeInfo, snapshot: Snapshot): number | Status;
-  /** Rescales raw scores into [0, MAX_NODE_SCORE] in place (upstream ScoreExtensions). */
+  /**
+   * Rescales raw scores into [0, MAX_NODE_SCORE] in place (upstream ScoreExtensions). The list
+   * belongs to the framework, which reuses it: do not keep it past the call.
+   */
   normalizeScore?(state: CycleState, pod: PodInfo, scores: NodeScore[]): MaybeStatus;
 }
 

@@ -12,9 +12,11 @@ export function toleratesTaint(t: Toleration, taint: Taint): boolean {
   }
 }
 
+// Indexed loops: these run for every node of every scheduling cycle, where for-of would
+// allocate an iterator each time.
 export function tolerationsTolerateTaint(tolerations: readonly Toleration[] | undefined, taint: Taint): boolean {
   if (!tolerations) return false;
-  for (const t of tolerations) if (toleratesTaint(t, taint)) return true;
+  for (let i = 0; i < tolerations.length; i++) if (toleratesTaint(tolerations[i]!, taint)) return true;
   return false;
 }
 
@@ -22,7 +24,9 @@ export function tolerationsTolerateTaint(tolerations: readonly Toleration[] | un
 export function findUntoleratedTaint(
   taints: readonly Taint[] | undefined, tolerations: readonly Toleration[] | undefined, inScope: (t: Taint) => boolean,
 ): Taint | undefined {
-  for (const taint of taints ?? []) {
+  if (!taints) return undefined;
+  for (let i = 0; i < taints.length; i++) {
+    const taint = taints[i]!;
     if (!inScope(taint)) continue;
     if (!tolerationsTolerateTaint(tolerations, taint)) return taint;
   }
