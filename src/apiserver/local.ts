@@ -119,6 +119,10 @@ export class LocalServerResponse extends EventEmitter {
     this.writeHead(this.statusCode);
   }
 
+  // Writes go to an in-memory stream: there are no syscalls to batch.
+  cork(): void {}
+  uncork(): void {}
+
   write(chunk: string | Buffer): boolean {
     if (!this.headersSent) this.writeHead(this.statusCode);
     if (this.writableEnded) return false;

@@ -158,6 +158,22 @@ describe('REST verbs', () => {
     assert.ok(Number(events[2].object.metadata.resourceVersion) > Number(events[1].object.metadata.resourceVersion));
   });
 
+  it('tells each watcher of one change what it is to them: MODIFIED to one, ADDED to one whose selector it now enters', async () => {
+    await t.request('POST', '/api/v1/namespaces/default/configmaps', cm('sel'));
+    const rv = (await t.request('GET', '/api/v1/namespaces/default/configmaps')).json.metadata.resourceVersion;
+    const all = collectWatch(t.url, `/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=${rv}`, (evs) => evs.length >= 2);
+    const labelled = collectWatch(t.url, `/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=${rv}&labelSelector=tier%3Dweb`, (evs) => evs.length >= 2);
+    const plain = collectWatch(t.url, `/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=${rv}`, (evs) => evs.length >= 2);
+    await t.request('PATCH', '/api/v1/namespaces/default/configmaps/sel', { metadata: { labels: { tier: 'web' } } }, { 'Content-Type': 'application/merge-patch+json' });
+    await t.request('PATCH', '/api/v1/namespaces/default/configmaps/sel', { data: { a: '2' } }, { 'Content-Type': 'application/merge-patch+json' });
+    const [a, l, p] = await Promise.all([all, labelled, plain]);
+    assert.deepEqual(a.map((e) => e.type), ['MODIFIED', 'MODIFIED']);
+    assert.deepEqual(l.map((e) => e.type), ['ADDED', 'MODIFIED']);
+    assert.deepEqual(p, a);
+    assert.deepEqual(l.map((e) => e.object), a.map((e) => e.object));
+    assert.equal(a[1].object.data.a, '2');
+  });
+
   it('starts a watch without resourceVersion with the current objects', async () => {
     const events = await collectWatch(t.url, '/api/v1/namespaces?watch=1', (evs) => evs.length >= 4);
     assert.ok(events.length >= 4);

@@ -94,27 +94,34 @@ export async function serveWatch(w: WatchRequest): Promise<void> {
       sendObject({ type, object: 'json' in o ? objectCopy(def, o as CachedObject) : cloneJson(o) });
       return;
     }
-    let objectJson: string;
     if (w.table) {
       const served = 'json' in o ? toServedVersion(def, (o as CachedObject).obj) : (o as KubeObject);
-      objectJson = JSON.stringify(toTable(def, [served], w.table, { resourceVersion: String(rv) }, !columnsSent));
+      const objectJson = JSON.stringify(toTable(def, [served], w.table, { resourceVersion: String(rv) }, !columnsSent));
       columnsSent = true;
+      send(Buffer.from(`{"type":"${type}","object":${objectJson}}\n`));
     } else if ('json' in o && servedAsStored(def)) {
-      objectJson = (o as CachedObject).json;
+      send(sharedEventLine(type, o as CachedObject));
     } else {
-      objectJson = JSON.stringify('json' in o ? toServedVersion(def, (o as CachedObject).obj) : o);
+      const objectJson = JSON.stringify('json' in o ? toServedVersion(def, (o as CachedObject).obj) : o);
+      send(Buffer.from(`{"type":"${type}","object":${objectJson}}\n`));
     }
-    send(`{"type":"${type}","object":${objectJson}}\n`);
   };
-  // Events of one store commit arrive together: they go out as one write (one chunk, one
-  // syscall) at the end of the current task rather than one write each.
-  let queued: string[] = [];
+  // Events of one store commit arrive together: they go out in one write (one syscall) at
+  // the end of the current task rather than one write each.
+  let queued: Buffer[] = [];
   const flushQueued = () => {
     const lines = queued;
     queued = [];
-    if (!closed && !res.writableEnded) res.write(lines.length === 1 ? lines[0]! : lines.join(''));
+    if (closed || res.writableEnded) return;
+    if (lines.length === 1) {
+      res.write(lines[0]!);
+      return;
+    }
+    res.cork();
+    for (const line of lines) res.write(line);
+    res.uncork();
   };
-  const send = (line: string) => {
+  const send = (line: Buffer) => {
     if (queued.push(line) === 1) queueMicrotask(flushQueued);
   };
   let queuedObjects: LocalWatchEvent[] = [];
@@ -128,7 +135,7 @@ export async function serveWatch(w: WatchRequest): Promise<void> {
   };
   const sendBookmark = (o: KubeObject) => {
     if (objectMode) sendObject({ type: 'BOOKMARK', object: o });
-    else send(`{"type":"BOOKMARK","object":${JSON.stringify(o)}}\n`);
+    else send(Buffer.from(`{"type":"BOOKMARK","object":${JSON.stringify(o)}}\n`));
   };
   const bookmark = () => {
     sendBookmark({ kind: def.kind, apiVersion: apiVersionOf(def), metadata: { resourceVersion: String(Math.max(lastRv, store.cache.rv)) } });
@@ -176,6 +183,19 @@ export async function serveWatch(w: WatchRequest): Promise<void> {
     res.on('close', finish);
     res.on('error', finish);
   });
+}
+
+/**
+ * The encoded line of a watch event, made once for all the watchers it goes to: the watch
+ * cache hands one event to each of its listeners in turn, so the last line made is the one
+ * the next watcher wants (a pod's events go to the scheduler, kubelets and other watchers).
+ */
+let lastLine: { type: string; object: CachedObject; line: Buffer } | undefined;
+function sharedEventLine(type: string, object: CachedObject): Buffer {
+  if (lastLine?.object !== object || lastLine.type !== type) {
+    lastLine = { type, object, line: Buffer.from(`{"type":"${type}","object":${object.json}}\n`) };
+  }
+  return lastLine.line;
 }
 
 /**
