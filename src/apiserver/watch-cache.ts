@@ -4,6 +4,7 @@ import type { KeyValue, Store, Watch, WatchEvent } from '../store/types.js';
 import type { KubeObject } from '../api/kinds.js';
 import { GoneError } from '../api/errors.js';
 import { cloneJson, jsonRoundTrip } from './clone-json.js';
+import { lowerBound, SortedKeySet } from './sorted-keys.js';
 
 /** An object as held by the cache: parsed (shared, never mutate) and serialized with its resourceVersion. */
 export interface CachedObject {
@@ -92,8 +93,8 @@ function withResourceVersion(raw: string, rv: number): string | undefined {
 
 export class WatchCache {
   private readonly items = new Map<string, CachedObject>();
-  /** Keys in order, kept sorted on every add and delete so lists need no sort. */
-  private readonly sortedKeys: string[] = [];
+  /** The keys of `items`, in order for lists. */
+  private readonly sortedKeys = new SortedKeySet();
   private readonly window: CacheEvent[] = [];
   /** window[0, windowHead) are already outside the window. */
   private windowHead = 0;
@@ -117,9 +118,8 @@ export class WatchCache {
     const listed = await this.store.list(this.prefix);
     for (const kv of listed.kvs) {
       this.items.set(kv.key, decodeKeyValue(kv));
-      this.sortedKeys.push(kv.key);
+      this.sortedKeys.add(kv.key);
     }
-    this.sortedKeys.sort();
     this.revision = listed.revision;
     this.windowStart = listed.revision;
     this.storeWatch = await this.store.watch(
@@ -192,7 +192,7 @@ export class WatchCache {
    * `startAfter` when given, at most `limit` when given (0: all).
    */
   list(subPrefix = this.prefix, startAfter = '', limit = 0): CachedObject[] {
-    const keys = this.sortedKeys;
+    const keys = this.sortedKeys.ordered();
     const from = startAfter > subPrefix ? startAfter + '\u0000' : subPrefix;
     const out: CachedObject[] = [];
     for (let i = lowerBound(keys, from); i < keys.length; i++) {
@@ -206,7 +206,7 @@ export class WatchCache {
 
   /** Number of objects under a sub-prefix after `startAfter`. */
   count(subPrefix = this.prefix, startAfter = ''): number {
-    const keys = this.sortedKeys;
+    const keys = this.sortedKeys.ordered();
     const from = startAfter > subPrefix ? startAfter + '\u0000' : subPrefix;
     const start = lowerBound(keys, from);
     const end = lowerBound(keys, prefixEnd(subPrefix));
@@ -249,14 +249,11 @@ export class WatchCache {
         const last = prev ?? decodeKeyValue(e.prevKv ?? e.kv);
         // As upstream: a DELETED event carries the last state with the deletion's resourceVersion.
         const object = withRv(last, rv);
-        if (this.items.delete(e.kv.key)) {
-          const i = lowerBound(this.sortedKeys, e.kv.key);
-          if (this.sortedKeys[i] === e.kv.key) this.sortedKeys.splice(i, 1);
-        }
+        if (this.items.delete(e.kv.key)) this.sortedKeys.delete(e.kv.key);
         ev = { type: 'DELETED', object, prev: last, rv };
       } else {
         const object = this.takeExpected(e.kv) ?? decodeKeyValue(e.kv);
-        if (!prev) this.sortedKeys.splice(lowerBound(this.sortedKeys, e.kv.key), 0, e.kv.key);
+        if (!prev) this.sortedKeys.add(e.kv.key);
         this.items.set(e.kv.key, object);
         ev = { type: prev ? 'MODIFIED' : 'ADDED', object, prev, rv };
       }
@@ -302,18 +299,6 @@ function withRv(o: CachedObject, rv: number): CachedObject {
   const obj = cloneJson(o.obj);
   obj.metadata!.resourceVersion = String(rv);
   return cachedObject(o.key, obj, rv, o.raw);
-}
-
-/** First index whose key is >= `key` (keys sorted by code unit, as JS compares strings). */
-function lowerBound(keys: string[], key: string): number {
-  let lo = 0;
-  let hi = keys.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (keys[mid] < key) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 /** The smallest string greater than every string starting with `prefix`. */
