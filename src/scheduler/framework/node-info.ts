@@ -14,21 +14,23 @@ const NO_TAINTS: readonly Taint[] = Object.freeze([]);
 
 export class NodeInfo {
   // Read by the Filter and Score plugins for hundreds of nodes in every cycle, so kept as plain
-  // fields of this object, declared first: a scan then reads one object per node rather than
-  // following node → spec → taints and allocatable/requested objects with boxed numbers, which
-  // with a large heap miss the cache on each hop. `requested` and `allocatable` below hold the
-  // same sums (and the scalar resources); updateUsage keeps the copies in step.
+  // fields of this object, declared first (the filters' first): a scan then reads one object
+  // per node rather than following node → spec → taints and resource objects, which with a
+  // large heap misses the cache on each hop. Memory is counted in KiB so that it stays a small
+  // integer (bytes above 2 GiB would each be a separately allocated heap number); scaling by a
+  // power of two changes no comparison or ratio. `requested` and `allocatable` below hold the
+  // same sums in bytes (and the scalar resources); updateUsage keeps them in step.
   readonly name: string;
   podCount = 0;
   allowedPodNumber: number;
   allocatableMilliCPU: number;
   requestedMilliCPU = 0;
-  nonZeroMilliCPU = 0;
-  allocatableMemory: number;
-  requestedMemory = 0;
-  nonZeroMemory = 0;
+  allocatableMemoryKi: number;
+  requestedMemoryKi = 0;
   readonly unschedulable: boolean;
   readonly taints: readonly Taint[];
+  nonZeroMilliCPU = 0;
+  nonZeroMemoryKi = 0;
 
   pods: PodInfo[] = [];
   /** Pods with any pod affinity or anti-affinity (required or preferred). */
@@ -38,13 +40,15 @@ export class NodeInfo {
   allocatable: Resource;
   usedPorts: HostPort[] = [];
   imageStates = new Map<string, ImageStateSummary>();
+  readonly node: Node;
 
-  constructor(readonly node: Node) {
+  constructor(node: Node) {
+    this.node = node;
     this.name = node.metadata?.name ?? '';
     this.allocatable = resourceFromList((node.status?.allocatable ?? node.status?.capacity) as Record<string, string> | undefined);
     this.allowedPodNumber = this.allocatable.allowedPodNumber;
     this.allocatableMilliCPU = this.allocatable.milliCPU;
-    this.allocatableMemory = this.allocatable.memory;
+    this.allocatableMemoryKi = this.allocatable.memory / 1024;
     this.unschedulable = node.spec?.unschedulable === true;
     this.taints = node.spec?.taints?.length ? node.spec.taints : NO_TAINTS;
   }
@@ -84,9 +88,9 @@ export class NodeInfo {
     addResource(this.requested, pi.resources.requests, sign);
     this.podCount = this.pods.length;
     this.requestedMilliCPU = this.requested.milliCPU;
-    this.requestedMemory = this.requested.memory;
+    this.requestedMemoryKi = this.requested.memory / 1024;
     this.nonZeroMilliCPU += sign * pi.resources.nonZeroMilliCPU;
-    this.nonZeroMemory += sign * pi.resources.nonZeroMemory;
+    this.nonZeroMemoryKi += (sign * pi.resources.nonZeroMemory) / 1024;
     if (sign > 0) this.usedPorts.push(...pi.hostPorts);
     else {
       for (const hp of pi.hostPorts) {
@@ -105,9 +109,9 @@ export class NodeInfo {
     c.requested = cloneResource(this.requested);
     c.podCount = this.podCount;
     c.requestedMilliCPU = this.requestedMilliCPU;
-    c.requestedMemory = this.requestedMemory;
+    c.requestedMemoryKi = this.requestedMemoryKi;
     c.nonZeroMilliCPU = this.nonZeroMilliCPU;
-    c.nonZeroMemory = this.nonZeroMemory;
+    c.nonZeroMemoryKi = this.nonZeroMemoryKi;
     c.allocatable = this.allocatable;
     c.usedPorts = [...this.usedPorts];
     c.imageStates = this.imageStates;

@@ -56,7 +56,7 @@ export class NodeResourcesBalancedAllocation implements PreScorePlugin, ScorePlu
       // The common cpu+memory case without intermediate arrays.
       const r = pod.resources.requests;
       return balancedResourceScore2(
-        node.requestedMilliCPU + r.milliCPU, node.allocatableMilliCPU, node.requestedMemory + r.memory, node.allocatableMemory,
+        node.requestedMilliCPU + r.milliCPU, node.allocatableMilliCPU, node.requestedMemoryKi + r.memory / 1024, node.allocatableMemoryKi,
       );
     }
     const requested: number[] = [];

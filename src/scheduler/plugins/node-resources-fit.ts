@@ -27,7 +27,7 @@ export function fitsResources(pod: PodInfo, node: NodeInfo): boolean {
   if (req.milliCPU === 0 && req.memory === 0 && req.ephemeralStorage === 0 && req.scalar.size === 0) return true;
   // cpu and memory from the node's own fields (see NodeInfo); the rest is rarely requested.
   if (req.milliCPU > 0 && req.milliCPU > node.allocatableMilliCPU - node.requestedMilliCPU) return false;
-  if (req.memory > 0 && req.memory > node.allocatableMemory - node.requestedMemory) return false;
+  if (req.memory > 0 && req.memory / 1024 > node.allocatableMemoryKi - node.requestedMemoryKi) return false;
   if (req.ephemeralStorage === 0 && req.scalar.size === 0) return true;
   const alloc = node.allocatable;
   const used = node.requested;
@@ -68,7 +68,7 @@ export function leastRequestedScore(requested: number, capacity: number): number
 export function allocatableOf(node: NodeInfo, resource: string): number {
   switch (resource) {
     case 'cpu': return node.allocatableMilliCPU;
-    case 'memory': return node.allocatableMemory;
+    case 'memory': return node.allocatable.memory;
     case 'ephemeral-storage': return node.allocatable.ephemeralStorage;
     default: return node.allocatable.scalar.get(resource) ?? 0;
   }
@@ -82,7 +82,7 @@ export function requestedWithPod(node: NodeInfo, pod: PodInfo, resource: string,
   const req = pod.resources;
   switch (resource) {
     case 'cpu': return useRequested ? node.requestedMilliCPU + req.requests.milliCPU : node.nonZeroMilliCPU + req.nonZeroMilliCPU;
-    case 'memory': return useRequested ? node.requestedMemory + req.requests.memory : node.nonZeroMemory + req.nonZeroMemory;
+    case 'memory': return useRequested ? node.requested.memory + req.requests.memory : node.nonZeroMemoryKi * 1024 + req.nonZeroMemory;
     case 'ephemeral-storage': return node.requested.ephemeralStorage + req.requests.ephemeralStorage;
     default: return (node.requested.scalar.get(resource) ?? 0) + (req.requests.scalar.get(resource) ?? 0);
   }
@@ -92,10 +92,10 @@ export function requestedWithPod(node: NodeInfo, pod: PodInfo, resource: string,
 function leastAllocatedCpuMemory(pod: PodInfo, node: NodeInfo): number {
   const req = pod.resources;
   const cpu = node.allocatableMilliCPU;
-  const memory = node.allocatableMemory;
+  const memory = node.allocatableMemoryKi;
   if (cpu === 0 && memory === 0) return 0;
   const cpuScore = cpu === 0 ? 0 : leastRequestedScore(node.nonZeroMilliCPU + req.nonZeroMilliCPU, cpu);
-  const memoryScore = memory === 0 ? 0 : leastRequestedScore(node.nonZeroMemory + req.nonZeroMemory, memory);
+  const memoryScore = memory === 0 ? 0 : leastRequestedScore(node.nonZeroMemoryKi + req.nonZeroMemory / 1024, memory);
   // A resource the node does not have counts in neither the sum nor the weights.
   return cpu === 0 || memory === 0 ? cpuScore + memoryScore : Math.trunc((cpuScore + memoryScore) / 2);
 }

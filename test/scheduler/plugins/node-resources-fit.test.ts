@@ -77,3 +77,16 @@ test('NodeResourcesFit score: LeastAllocated favours the emptier node', () => {
   // empty: cpu (4−1)/4 = 75, memory (8−2)/8 = 75 → 75; half: (4−3)/4 = 25 both → 25.
   assert.deepEqual(scores, { empty: 75, half: 25 });
 });
+
+test('NodeResourcesFit: memory in bytes that are not whole KiB fits to the byte and scores as in bytes', () => {
+  // The node counts memory in KiB internally: 1000-byte amounts are fractions of a KiB there.
+  const small = makeNode('n', { cpu: '4', memory: '3000' });
+  const existing = [makePod('e1', { memory: '1001', nodeName: 'n' }), makePod('e2', { memory: '999', nodeName: 'n' })];
+  const fit = new NodeResourcesFit();
+  assert.deepEqual(filterAll(fit, makePod('p', { memory: '1000' }), { nodes: [small], pods: existing }), { n: '' });
+  assert.deepEqual(filterAll(fit, makePod('p', { memory: '1001' }), { nodes: [small], pods: existing }), { n: 'Unschedulable: Insufficient memory' });
+  // 3000 − (2000 + 500) free of 3000 → memory 16; cpu (4000 − 100 − 100 − 100)/4000 → 92; mean 54.
+  const nodes = [makeNode('n', { cpu: '4', memory: '3000' })];
+  const withNonZeroCpu = [makePod('e1', { memory: '1001', cpu: '100m', nodeName: 'n' }), makePod('e2', { memory: '999', cpu: '100m', nodeName: 'n' })];
+  assert.deepEqual(scoreAll(fit, makePod('p', { memory: '500', cpu: '100m' }), { nodes, pods: withNonZeroCpu }), { n: 54 });
+});
