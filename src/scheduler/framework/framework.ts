@@ -186,9 +186,12 @@ export class Framework implements FrameworkHandle {
     return Status.success();
   }
 
-  /** Scores every node with every (non-skipped) Score plugin, normalizes, applies weights. */
+  /**
+   * Scores every node with every (non-skipped) Score plugin, normalizes, applies weights. The
+   * list is reused by the next call (one per scheduling cycle): read it before then.
+   */
   runScorePlugins(state: CycleState, pod: PodInfo, nodes: NodeInfo[], snapshot: Snapshot): NodePluginScores[] | Status {
-    const result: NodePluginScores[] = nodes.map((n) => ({ name: n.name, totalScore: 0 }));
+    const result = this.totalsList(nodes);
     for (const pl of this.scorePlugins) {
       if (state.skipScorePlugins.has(pl.name)) continue;
       const w = this.weight(pl.name);
@@ -222,16 +225,25 @@ export class Framework implements FrameworkHandle {
     return result;
   }
 
-  // The list NormalizeScore works on, reused by every cycle (they run one at a time, and the
-  // plugins change it in place without keeping it): hundreds of entries per pod otherwise.
+  // The lists scoring works on, reused by every cycle (they run one at a time, and plugins
+  // change NormalizeScore's list in place without keeping it): hundreds of entries per pod
+  // otherwise.
   private readonly scoreList: NodeScore[] = [];
   private readonly scoreEntries: NodeScore[] = [];
+  private readonly totals: NodePluginScores[] = [];
+  private readonly totalEntries: NodePluginScores[] = [];
 
   private nodeScoreList(n: number): NodeScore[] {
-    for (let i = this.scoreEntries.length; i < n; i++) this.scoreEntries.push({ name: '', score: 0 });
-    const list = this.scoreList;
-    list.length = n;
-    for (let i = 0; i < n; i++) list[i] = this.scoreEntries[i]!;
+    return reuseList(this.scoreList, this.scoreEntries, n, () => ({ name: '', score: 0 }));
+  }
+
+  private totalsList(nodes: readonly NodeInfo[]): NodePluginScores[] {
+    const list = reuseList(this.totals, this.totalEntries, nodes.length, () => ({ name: '', totalScore: 0 }));
+    for (let i = 0; i < list.length; i++) {
+      const entry = list[i]!;
+      entry.name = nodes[i]!.name;
+      entry.totalScore = 0;
+    }
     return list;
   }
 
@@ -308,4 +320,12 @@ export type { MaybeStatus };
 /** Upstream's error for a score out of [MinNodeScore, MaxNodeScore]. */
 function invalidScore(plugin: string, v: number): Status {
   return Status.error(`plugin "${plugin}" returns an invalid score ${v}, it should in the range of [${MIN_NODE_SCORE}, ${MAX_NODE_SCORE}] after normalizing`);
+}
+
+/** `list` resized to n, holding the first n of `entries` (grown with `make` as needed). */
+function reuseList<T>(list: T[], entries: T[], n: number, make: () => T): T[] {
+  for (let i = entries.length; i < n; i++) entries.push(make());
+  list.length = n;
+  for (let i = 0; i < n; i++) list[i] = entries[i]!;
+  return list;
 }
