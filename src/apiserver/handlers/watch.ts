@@ -75,7 +75,7 @@ export async function serveWatch(w: WatchRequest): Promise<void> {
       res.end();
       return;
     }
-    res.end(`{"type":"ERROR","object":${JSON.stringify(statusFor(err))}}\n`);
+    res.end(eventLine('ERROR', JSON.stringify(statusFor(err))));
     return;
   }
   if (!rvParam || rvParam === '0' || sendInitial) {
@@ -98,12 +98,12 @@ export async function serveWatch(w: WatchRequest): Promise<void> {
       const served = 'json' in o ? toServedVersion(def, (o as CachedObject).obj) : (o as KubeObject);
       const objectJson = JSON.stringify(toTable(def, [served], w.table, { resourceVersion: String(rv) }, !columnsSent));
       columnsSent = true;
-      send(Buffer.from(`{"type":"${type}","object":${objectJson}}\n`));
+      send(eventLine(type, objectJson));
     } else if ('json' in o && servedAsStored(def)) {
       send(sharedEventLine(type, o as CachedObject));
     } else {
       const objectJson = JSON.stringify('json' in o ? toServedVersion(def, (o as CachedObject).obj) : o);
-      send(Buffer.from(`{"type":"${type}","object":${objectJson}}\n`));
+      send(eventLine(type, objectJson));
     }
   };
   // Events of one store commit arrive together: they go out in one write (one syscall) at
@@ -135,7 +135,7 @@ export async function serveWatch(w: WatchRequest): Promise<void> {
   };
   const sendBookmark = (o: KubeObject) => {
     if (objectMode) sendObject({ type: 'BOOKMARK', object: o });
-    else send(Buffer.from(`{"type":"BOOKMARK","object":${JSON.stringify(o)}}\n`));
+    else send(eventLine('BOOKMARK', JSON.stringify(o)));
   };
   const bookmark = () => {
     sendBookmark({ kind: def.kind, apiVersion: apiVersionOf(def), metadata: { resourceVersion: String(Math.max(lastRv, store.cache.rv)) } });
@@ -185,6 +185,11 @@ export async function serveWatch(w: WatchRequest): Promise<void> {
   });
 }
 
+/** One line of the watch stream: an event of `type` carrying the object's JSON. */
+function eventLine(type: string, objectJson: string): Buffer {
+  return Buffer.from(`{"type":"${type}","object":${objectJson}}\n`);
+}
+
 /**
  * The encoded line of a watch event, made once for all the watchers it goes to: the watch
  * cache hands one event to each of its listeners in turn, so the last line made is the one
@@ -193,7 +198,7 @@ export async function serveWatch(w: WatchRequest): Promise<void> {
 let lastLine: { type: string; object: CachedObject; line: Buffer } | undefined;
 function sharedEventLine(type: string, object: CachedObject): Buffer {
   if (lastLine?.object !== object || lastLine.type !== type) {
-    lastLine = { type, object, line: Buffer.from(`{"type":"${type}","object":${object.json}}\n`) };
+    lastLine = { type, object, line: eventLine(type, object.json) };
   }
   return lastLine.line;
 }
